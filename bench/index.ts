@@ -1,0 +1,7 @@
+import type { Benchmark } from './types.js';
+
+export type { Benchmark, BenchOption } from './types.js';
+export { machineInfo, median, percentile } from './machine.js';
+
+/** Every benchmark `metergate bench NAME` can run; each lives in its own file. */
+export const BENCHMARKS: Benchmark[] = [];

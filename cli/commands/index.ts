@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { registerBenchCommands } from './bench.js';
+import { registerConfigCommands } from './config-check.js';
+
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
+
+/** Every subcommand, one registrar per concern. A command is listed here only once it works. */
+export const COMMANDS: CommandRegistrar[] = [registerConfigCommands, registerBenchCommands];

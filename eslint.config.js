@@ -1,0 +1,64 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+/**
+ * The module dependency rule of ARCHITECTURE.md, as data: which top-level modules each module may
+ * import, and only through that module's `index.ts`. Anything else is a lint error, so the layering
+ * stays visible in review instead of eroding one convenient import at a time.
+ */
+export const MODULES = {
+  protocol: [],
+  'token-engine': [],
+  drivers: ['protocol'],
+  broker: ['protocol'],
+  gateway: ['protocol', 'token-engine'],
+  dashboards: [],
+  // The simulators serve the drivers' register-map catalogue, so one entry per model drives both.
+  simulators: ['protocol', 'token-engine', 'drivers'],
+};
+const ALL = Object.keys(MODULES);
+
+/** @param {string} self */
+function boundaryPatterns(self) {
+  const allowed = /** @type {Record<string,string[]>} */ (MODULES)[self] ?? [];
+  const patterns = [];
+  for (const other of ALL.concat(['cli', 'bench', 'test'])) {
+    if (other === self) continue;
+    if (allowed.includes(other)) {
+      patterns.push({
+        group: [`**/${other}/**`, `!**/${other}/index.js`, `!**/${other}/index.ts`],
+        message: `Import ${other}/ only through its public entry ${other}/index.js.`,
+      });
+    } else {
+      patterns.push({
+        group: [`**/${other}`, `**/${other}/**`],
+        message: `${self}/ may not depend on ${other}/ (see ARCHITECTURE.md, allowed: ${allowed.join(', ') || 'nothing internal'}).`,
+      });
+    }
+  }
+  return patterns;
+}
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', 'dashboards/dist/**', 'coverage/**', '.data/**', 'test/lint-fixtures/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'import-x/no-cycle': ['error', { maxDepth: 8 }],
+      'no-console': 'off',
+    },
+  },
+  ...ALL.map((mod) => ({
+    files: [`${mod}/**/*.ts`, `${mod}/**/*.js`],
+    rules: { 'no-restricted-imports': ['error', { patterns: boundaryPatterns(mod) }] },
+  })),
+);

@@ -1,0 +1,50 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The dependency rule of ARCHITECTURE.md is enforced by lint; these fixtures prove that a deliberate
+// violation is caught (and that the allowed form is not), so the rule cannot silently rot.
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('module boundaries', () => {
+  it('refuses reaching into another module internals', async () => {
+    const errs = await boundaryErrors(
+      'gateway/lint-fixture.ts',
+      "import { TopicScheme } from '../protocol/topics.js';\nexport const t = TopicScheme;\n",
+    );
+    expect(errs.join()).toMatch(/only through its public entry protocol\/index\.js/);
+  });
+
+  it('refuses a dependency the architecture does not allow', async () => {
+    expect(
+      (await boundaryErrors('gateway/lint-fixture.ts', "export * from '../drivers/index.js';\n")).join(),
+    ).toMatch(/gateway\/ may not depend on drivers\//);
+    expect(
+      (await boundaryErrors('protocol/lint-fixture.ts', "export * from '../gateway/index.js';\n")).join(),
+    ).toMatch(/protocol\/ may not depend on gateway\//);
+    expect(
+      (
+        await boundaryErrors('token-engine/sub/fixture.ts', "export * from '../../protocol/index.js';\n")
+      ).join(),
+    ).toMatch(/token-engine\/ may not depend on protocol\//);
+  });
+
+  it('accepts an allowed import through the public entry', async () => {
+    expect(
+      await boundaryErrors(
+        'gateway/lint-fixture.ts',
+        "export { TopicScheme } from '../protocol/index.js';\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'gateway/deep/fixture.ts',
+        "export { TopicScheme } from '../../protocol/index.js';\n",
+      ),
+    ).toEqual([]);
+  });
+});
