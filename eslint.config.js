@@ -20,11 +20,14 @@ export const MODULES = {
 };
 const ALL = Object.keys(MODULES);
 
-/** @param {string} self */
-function boundaryPatterns(self) {
+/**
+ * @param {string} self
+ * @param {boolean} isTest test files may also use the shared test support in test/
+ */
+function boundaryPatterns(self, isTest) {
   const allowed = /** @type {Record<string,string[]>} */ (MODULES)[self] ?? [];
   const patterns = [];
-  for (const other of ALL.concat(['cli', 'bench', 'test'])) {
+  for (const other of ALL.concat(['cli', 'bench', ...(isTest ? [] : ['test'])])) {
     if (other === self) continue;
     if (allowed.includes(other)) {
       patterns.push({
@@ -59,6 +62,11 @@ export default tseslint.config(
   },
   ...ALL.map((mod) => ({
     files: [`${mod}/**/*.ts`, `${mod}/**/*.js`],
-    rules: { 'no-restricted-imports': ['error', { patterns: boundaryPatterns(mod) }] },
+    ignores: [`${mod}/**/*.test.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: boundaryPatterns(mod, false) }] },
+  })),
+  ...ALL.map((mod) => ({
+    files: [`${mod}/**/*.test.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: boundaryPatterns(mod, true) }] },
   })),
 );

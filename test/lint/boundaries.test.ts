@@ -48,3 +48,13 @@ describe('module boundaries', () => {
     ).toEqual([]);
   });
 });
+
+describe('test support', () => {
+  it('is open to test files and closed to production code', async () => {
+    const imp = "export * from '../../test/support/services.js';\n";
+    expect(await boundaryErrors('gateway/db/x.test.ts', imp)).toEqual([]);
+    expect((await boundaryErrors('gateway/db/x.ts', imp)).join()).toMatch(
+      /gateway\/ may not depend on test\//,
+    );
+  });
+});

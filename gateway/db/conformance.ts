@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from './migrations.js';
+import type { SqlDatabase } from './sql-database.js';
+
+/**
+ * The behaviour every SqlDatabase must show, run by each implementation's own test file
+ * (PGlite in the unit tier, PostgreSQL in the integration tier).
+ */
+export function describeSqlDatabase(
+  name: string,
+  open: () => Promise<SqlDatabase>,
+  dispose?: () => Promise<void>,
+): void {
+  describe(`SqlDatabase conformance: ${name}`, () => {
+    let db: SqlDatabase;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(async () => {
+      await db?.close();
+      await dispose?.();
+    });
+
+    it('runs migrations once, in order, idempotently', async () => {
+      const migrations = [
+        {
+          id: 't-0001',
+          sql: 'CREATE TABLE conf_t (id int8 PRIMARY KEY, amount numeric(12,3), at timestamptz, doc jsonb)',
+        },
+        {
+          id: 't-0002',
+          sql: 'ALTER TABLE conf_t ADD COLUMN note text; CREATE INDEX conf_t_at ON conf_t (at)',
+        },
+      ];
+      expect(await runMigrations(db, migrations)).toEqual(['t-0001', 't-0002']);
+      expect(await runMigrations(db, migrations)).toEqual([]);
+      await expect(runMigrations(db, [migrations[0]!, migrations[0]!])).rejects.toThrow(
+        /duplicate migration/,
+      );
+    });
+
+    it('returns the same JS types on every backend', async () => {
+      await db.query('INSERT INTO conf_t (id, amount, at, doc) VALUES ($1, $2, $3, $4)', [
+        9_007_199_254_740_991,
+        '1234.567',
+        new Date('2026-11-22T10:15:00Z'),
+        JSON.stringify({ a: [1, 2] }),
+      ]);
+      const { rows } = await db.query<{ id: number; amount: number; at: Date; doc: unknown }>(
+        'SELECT id, amount, at, doc FROM conf_t WHERE id = $1',
+        [9_007_199_254_740_991],
+      );
+      expect(rows[0]).toEqual({
+        id: 9_007_199_254_740_991,
+        amount: 1234.567,
+        at: new Date('2026-11-22T10:15:00Z'),
+        doc: { a: [1, 2] },
+      });
+      const count = await db.query<{ n: number }>('SELECT count(*) AS n FROM conf_t');
+      expect(count.rows[0]?.n).toBe(1);
+    });
+
+    it('reports affected rows and upserts', async () => {
+      const r = await db.query(
+        'INSERT INTO conf_t (id, note) VALUES (1, $1), (2, $1) ON CONFLICT (id) DO UPDATE SET note = excluded.note',
+        ['x'],
+      );
+      expect(r.rowCount).toBe(2);
+      const again = await db.query(
+        'INSERT INTO conf_t (id, note) VALUES (1, $1) ON CONFLICT (id) DO NOTHING',
+        ['y'],
+      );
+      expect(again.rowCount).toBe(0);
+    });
+
+    it('commits and rolls back transactions', async () => {
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO conf_t (id, note) VALUES (10, $1)', ['committed']);
+      });
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO conf_t (id, note) VALUES (11, $1)', ['rolled back']);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      const { rows } = await db.query<{ id: number }>(
+        'SELECT id FROM conf_t WHERE id IN (10, 11) ORDER BY id',
+      );
+      expect(rows.map((r) => r.id)).toEqual([10]);
+    });
+
+    it('serialises concurrent read-modify-write transactions', async () => {
+      await db.query('INSERT INTO conf_t (id, amount) VALUES (100, 0)');
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          db.transaction(
+            async (tx) => {
+              const { rows } = await tx.query<{ amount: number }>(
+                'SELECT amount FROM conf_t WHERE id = 100 FOR UPDATE',
+              );
+              await tx.query('UPDATE conf_t SET amount = $1 WHERE id = 100', [rows[0]!.amount + 1]);
+            },
+            { isolation: 'read committed' },
+          ),
+        ),
+      );
+      const { rows } = await db.query<{ amount: number }>('SELECT amount FROM conf_t WHERE id = 100');
+      expect(rows[0]?.amount).toBe(20);
+    });
+
+    it('surfaces SQL errors with their SQLSTATE', async () => {
+      const err = (await db.query('SELECT * FROM no_such_table').catch((e: unknown) => e)) as {
+        code?: string;
+      };
+      expect(err.code).toBe('42P01');
+    });
+  });
+}

@@ -1,0 +1,5 @@
+export type { SqlDatabase, SqlExecutor, QueryResult, IsolationLevel } from './sql-database.js';
+export { PgliteDatabase, type PgliteDatabaseOptions } from './pglite-database.js';
+export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js';
+export { runMigrations, splitStatements, type Migration } from './migrations.js';
+export { openDatabase, type OpenDatabaseOptions } from './open.js';

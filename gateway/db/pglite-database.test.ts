@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeSqlDatabase } from './conformance.js';
+import { PgliteDatabase } from './pglite-database.js';
+import { openDatabase } from './open.js';
+
+describeSqlDatabase('PGlite (memory)', () => new PgliteDatabase().start());
+
+describe('PGlite file-backed', () => {
+  it('keeps data across a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-pglite-'));
+    try {
+      const a = await openDatabase({ dataDir: dir });
+      await a.exec('CREATE TABLE kept (v text)');
+      await a.query('INSERT INTO kept VALUES ($1)', ['still here']);
+      await a.close();
+      const b = await openDatabase({ dataDir: dir });
+      expect((await b.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+      await b.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

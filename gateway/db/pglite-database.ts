@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  INT8_OID,
+  NUMERIC_OID,
+  parseNumeric,
+  type QueryResult,
+  type SqlDatabase,
+  type SqlExecutor,
+} from './sql-database.js';
+
+export interface PgliteDatabaseOptions {
+  /** Directory of the file-backed database; omit for an in-memory one (tests). */
+  dataDir?: string;
+}
+
+function wrap(q: Pick<PGlite, 'query'>): SqlExecutor {
+  return {
+    async query<T>(text: string, params: unknown[] = []): Promise<QueryResult<T>> {
+      const r = await q.query<T>(text, params);
+      return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
+    },
+  };
+}
+
+/** Embedded PostgreSQL (WebAssembly). One connection: transactions are serialised by PGlite itself. */
+export class PgliteDatabase implements SqlDatabase {
+  readonly kind = 'pglite' as const;
+  private readonly options: PgliteDatabaseOptions;
+  private db: PGlite | undefined;
+  private executor: SqlExecutor | undefined;
+
+  constructor(options: PgliteDatabaseOptions = {}) {
+    this.options = options;
+  }
+
+  async start(): Promise<this> {
+    if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
+    this.db = await PGlite.create(this.options.dataDir ?? 'memory://', {
+      parsers: { [INT8_OID]: parseNumeric, [NUMERIC_OID]: parseNumeric },
+    });
+    this.executor = wrap(this.db);
+    return this;
+  }
+
+  private get handle(): PGlite {
+    if (!this.db) throw new Error('PgliteDatabase used before start()');
+    return this.db;
+  }
+
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+    if (!this.executor) throw new Error('PgliteDatabase used before start()');
+    return this.executor.query<T>(text, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.handle.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    // A single embedded connection has no concurrent writers, so every isolation level behaves as
+    // serializable and there is nothing to retry.
+    return this.handle.transaction((tx) => fn(wrap(tx)));
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    this.executor = undefined;
+    if (db && !db.closed) await db.close();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The one SQL backend interface the gateway's stores (ledger, readings, rollups, alerts) are written
+ * against. Two implementations run the same PostgreSQL dialect: PGlite (embedded, file-backed) and a
+ * PostgreSQL server. Type parsing is aligned so both return the same JS values:
+ * int8 and numeric → number, timestamptz → Date, json/jsonb → parsed value.
+ */
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows touched by INSERT/UPDATE/DELETE (0 when unknown). */
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface SqlDatabase extends SqlExecutor {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run several statements (no parameters): migrations. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Run `fn` in one transaction; commit when it resolves, roll back when it throws. On PostgreSQL a
+   * serialization failure (SQLSTATE 40001) or deadlock (40P01) retries `fn` up to `retries` times.
+   */
+  transaction<T>(
+    fn: (tx: SqlExecutor) => Promise<T>,
+    options?: { isolation?: IsolationLevel; retries?: number },
+  ): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const INT8_OID = 20;
+export const NUMERIC_OID = 1700;
+
+export function parseNumeric(value: string): number {
+  return Number(value);
+}
