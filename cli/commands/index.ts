@@ -2,8 +2,13 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerBenchCommands } from './bench.js';
 import { registerConfigCommands } from './config-check.js';
+import { registerKeysCommands } from './keys.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand, one registrar per concern. A command is listed here only once it works. */
-export const COMMANDS: CommandRegistrar[] = [registerConfigCommands, registerBenchCommands];
+export const COMMANDS: CommandRegistrar[] = [
+  registerConfigCommands,
+  registerBenchCommands,
+  registerKeysCommands,
+];

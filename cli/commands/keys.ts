@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { openDatabase, runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
+import {
+  AUTH_MIGRATIONS,
+  createApiKey,
+  isRole,
+  listApiKeys,
+  revokeApiKey,
+} from '../../gateway/auth/index.js';
+
+interface DbOpts {
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+function dbOptions(cmd: Command): Command {
+  return cmd
+    .option('--database-url <url>', 'PostgreSQL URL (default: env DATABASE_URL; else embedded PGlite)')
+    .option(
+      '--data-dir <dir>',
+      'data directory of the embedded database (default: env METERGATE_DATA_DIR or .data)',
+    );
+}
+
+async function open(ctx: CliContext, o: DbOpts): Promise<SqlDatabase> {
+  const url = o.databaseUrl ?? ctx.env.DATABASE_URL;
+  const db = await openDatabase(
+    url ? { url, maxConnections: 2 } : { dataDir: o.dataDir ?? ctx.env.METERGATE_DATA_DIR ?? '.data' },
+  );
+  await runMigrations(db, AUTH_MIGRATIONS);
+  return db;
+}
+
+/** `metergate keys …`: API keys for the gateway's HTTP API (the secret is printed once, stored hashed). */
+export function registerKeysCommands(program: Command, ctx: CliContext): void {
+  const keys = program.command('keys').description('manage gateway API keys');
+
+  dbOptions(
+    keys
+      .command('create-api-key')
+      .description('create an API key; the key is printed once and only its hash is stored')
+      .requiredOption('--role <role>', 'admin | operator | vendor | customer')
+      .option('--vendor-id <id>', 'vendor the key sells for (role vendor)')
+      .option('--customer-id <id>', 'customer the key belongs to (role customer)')
+      .option('--label <text>', 'free text shown by `keys list`', ''),
+  ).action(async (o: DbOpts & { role: string; vendorId?: string; customerId?: string; label: string }) => {
+    if (!isRole(o.role)) {
+      ctx.stderr.write(`--role must be admin, operator, vendor or customer, got ${JSON.stringify(o.role)}\n`);
+      ctx.exitCode = 2;
+      return;
+    }
+    const db = await open(ctx, o);
+    try {
+      const created = await createApiKey(db, {
+        role: o.role,
+        vendorId: o.vendorId,
+        customerId: o.customerId,
+        label: o.label,
+      });
+      ctx.stderr.write(`created key ${created.id} (${o.role}); store it now, it cannot be shown again\n`);
+      ctx.stdout.write(`${created.key}\n`);
+    } catch (err) {
+      ctx.stderr.write(`${(err as Error).message}\n`);
+      ctx.exitCode = 1;
+    } finally {
+      await db.close();
+    }
+  });
+
+  dbOptions(keys.command('list').description('list API keys (ids and scopes, never secrets)')).action(
+    async (o: DbOpts) => {
+      const db = await open(ctx, o);
+      try {
+        for (const k of await listApiKeys(db)) {
+          const scope = k.vendorId
+            ? ` vendor=${k.vendorId}`
+            : k.customerId
+              ? ` customer=${k.customerId}`
+              : '';
+          const state = k.revokedAt ? ` revoked ${k.revokedAt.toISOString()}` : '';
+          ctx.stdout.write(`${k.id} ${k.role}${scope} ${JSON.stringify(k.label)}${state}\n`);
+        }
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  dbOptions(keys.command('revoke').argument('<id>', 'key id').description('revoke an API key')).action(
+    async (id: string, o: DbOpts) => {
+      const db = await open(ctx, o);
+      try {
+        if (await revokeApiKey(db, id)) ctx.stdout.write(`revoked ${id}\n`);
+        else {
+          ctx.stderr.write(`no active key ${id}\n`);
+          ctx.exitCode = 1;
+        }
+      } finally {
+        await db.close();
+      }
+    },
+  );
+}
