@@ -1,0 +1,198 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { TopicScheme} from '../../protocol/index.js';
+import { type EdgeState, type MeterState } from '../../protocol/index.js';
+import { backoffDelay } from '../backoff.js';
+import type { Outbox, OutboxEntry } from '../outbox/outbox.js';
+
+export interface PublisherOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  edgeId: string;
+  topics: TopicScheme;
+  outbox: Outbox;
+  /** QoS 1 publishes awaiting PUBACK at once. */
+  window?: number;
+  connectTimeoutMs?: number;
+  /** How long stop() keeps publishing to empty the outbox before it leaves the rest on disk. */
+  drainTimeoutMs?: number;
+  onAck?: (entry: OutboxEntry) => void;
+  edgeStateExtra?: () => { meters?: number; outboxDepth?: number };
+  logger?: Logger;
+}
+
+/**
+ * Publishes the outbox over MQTT QoS 1 and removes an entry only on its PUBACK [MQTT-4.3.2].
+ *
+ * MQTT.js keeps unacknowledged QoS 1 packets in an in-memory store and resends them on reconnect;
+ * we do not rely on it: each connection is a fresh MqttClient (reconnectPeriod 0) that is discarded
+ * when the connection drops, and whatever it had in flight is still in the on-disk outbox and goes
+ * out again on the next connection. Entries appended while connected go out live; everything else
+ * (appended during an outage, in flight when the connection dropped, or recovered from disk after a
+ * restart) is a replay and carries `historical: true`.
+ *
+ * The edge's retained `edges/{id}/state` is online:false as last will [MQTT-3.1.2-8] and on clean
+ * stop, online:true once connected.
+ */
+export class MqttPublisher {
+  private readonly opts: PublisherOptions & {
+    window: number;
+    connectTimeoutMs: number;
+    drainTimeoutMs: number;
+  };
+  private client: MqttClient | null = null;
+  private generation = 0;
+  private connected = false;
+  private stopped = true;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly inflight = new Set<number>();
+  /** Generation during which an entry was appended while connected (absent = not live). */
+  private readonly liveGen = new Map<number, number>();
+  private readonly meterStates = new Map<string, MeterState>();
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(opts: PublisherOptions) {
+    this.opts = { window: 256, connectTimeoutMs: 5000, drainTimeoutMs: 5000, ...opts };
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Tries to empty the outbox (bounded by drainTimeoutMs), then says offline and disconnects. */
+  async stop(): Promise<void> {
+    if (this.connected && this.opts.outbox.stats().depth > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.opts.drainTimeoutMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = null;
+    if (client && this.connected) {
+      await new Promise<void>((resolve) => {
+        client.publish(
+          this.opts.topics.edgeState(this.opts.edgeId),
+          JSON.stringify(this.edgeState(false)),
+          { qos: 1, retain: true },
+          () => resolve(),
+        );
+        setTimeout(resolve, 1000);
+      });
+    }
+    this.connected = false;
+    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /** Stores the reading durably, then publishes it when the link allows. */
+  enqueue(topic: string, body: Record<string, unknown>): OutboxEntry {
+    const entry = this.opts.outbox.append(topic, body);
+    if (this.connected) this.liveGen.set(entry.id, this.generation);
+    this.pump();
+    return entry;
+  }
+
+  /** Retained meter health; the latest per meter is re-sent after every reconnect. */
+  publishMeterState(state: MeterState): void {
+    this.meterStates.set(state.meter, state);
+    if (this.connected && this.client)
+      this.client.publish(this.opts.topics.state(state.meter), JSON.stringify(state), {
+        qos: 1,
+        retain: true,
+      });
+  }
+
+  private edgeState(online: boolean): EdgeState {
+    const extra = this.opts.edgeStateExtra?.() ?? {};
+    return { v: 1, edge: this.opts.edgeId, ts: new Date().toISOString(), online, ...extra };
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const gen = ++this.generation;
+    const client = mqtt.connect(this.opts.url, {
+      clientId: this.opts.clientId,
+      username: this.opts.username,
+      password: this.opts.password,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: this.opts.connectTimeoutMs,
+      queueQoSZero: false,
+      will: {
+        topic: this.opts.topics.edgeState(this.opts.edgeId),
+        payload: Buffer.from(JSON.stringify(this.edgeState(false))),
+        qos: 1,
+        retain: true,
+      },
+    });
+    this.client = client;
+    client.on('connect', () => {
+      if (gen !== this.generation) return;
+      this.connected = true;
+      this.attempts = 0;
+      this.opts.logger?.info({ url: this.opts.url }, 'mqtt connected');
+      client.publish(this.opts.topics.edgeState(this.opts.edgeId), JSON.stringify(this.edgeState(true)), {
+        qos: 1,
+        retain: true,
+      });
+      for (const s of this.meterStates.values())
+        client.publish(this.opts.topics.state(s.meter), JSON.stringify(s), { qos: 1, retain: true });
+      this.pump();
+    });
+    const lost = (why: string) => {
+      if (gen !== this.generation) return;
+      this.generation++; // callbacks of this client are stale from now on
+      const wasConnected = this.connected;
+      this.connected = false;
+      this.inflight.clear();
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      client.end(true);
+      if (this.stopped) return;
+      if (wasConnected) this.opts.logger?.warn({ why }, 'mqtt connection lost; readings stay in the outbox');
+      const delay = backoffDelay(this.attempts++, { baseMs: 200, maxMs: 10_000, jitter: 0.5 });
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    };
+    client.on('close', () => lost('closed'));
+    client.on('error', (err) => lost(err.message));
+    client.on('offline', () => lost('offline'));
+  }
+
+  private pump(): void {
+    const client = this.client;
+    if (!this.connected || !client) return;
+    const room = this.opts.window - this.inflight.size;
+    if (room <= 0) return;
+    const gen = this.generation;
+    for (const entry of this.opts.outbox.pending(room, this.inflight)) {
+      this.inflight.add(entry.id);
+      const historical = entry.recovered || this.liveGen.get(entry.id) !== gen;
+      const body = historical ? { ...entry.body, historical: true } : entry.body;
+      client.publish(entry.topic, JSON.stringify(body), { qos: 1 }, (err) => {
+        if (gen !== this.generation) return; // that connection is gone; the entry is still on disk
+        this.inflight.delete(entry.id);
+        if (err) return;
+        this.liveGen.delete(entry.id);
+        this.opts.outbox.ack(entry.id);
+        this.opts.onAck?.(entry);
+        this.pump();
+      });
+    }
+    if (this.inflight.size === 0 && this.opts.outbox.stats().depth === 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+}
