@@ -46,3 +46,15 @@ export {
   type KeyChangeSection,
 } from './token-classes/key-change.js';
 export { decodeToken, type DecodeOptions, type DecodeResult, type DecodedToken } from './decoder.js';
+export {
+  MeterDecoder,
+  MIN_TID_MEMORY,
+  REGISTERS,
+  type MeterDecoderOptions,
+  type MeterDecoderSnapshot,
+  type MeterEntryKind,
+  type MeterEntryResult,
+  type MeterRegister,
+  type MeterRejectReason,
+} from './meter-decoder.js';
+export { tokensForRequest, decoderKeyHexForRequest, type TokenRequest } from './request.js';

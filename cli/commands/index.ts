@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerBenchCommands } from './bench.js';
 import { registerConfigCommands } from './config-check.js';
+import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
@@ -11,4 +12,5 @@ export const COMMANDS: CommandRegistrar[] = [
   registerConfigCommands,
   registerBenchCommands,
   registerKeysCommands,
+  registerTokenCommands,
 ];

@@ -1,0 +1,420 @@
+import { prepareCipher, type PreparedCipher } from './cipher.js';
+import { decodeWithCipher } from './decoder.js';
+import { deriveDecoderKey } from './derive.js';
+import { TokenEngineError } from './errors.js';
+import { bytesToHex, hexToBytes } from './key-fields.js';
+import type { KeyChangeSection } from './token-classes/key-change.js';
+import { BASE_DATES, type BaseDate, type Ea, type MeterKey, type StaTables } from './types.js';
+
+/**
+ * Meter-side token acceptance (IEC 62055-41 §8 meter application process, as summarised in
+ * STS.md "Meter-side rules"): credit registers, TID memory, reason codes, lockout, key change
+ * applied only once all its sections arrived. Used by the simulators and tests. Pure: `now` is
+ * an argument; persistence goes through snapshot()/restore().
+ */
+export type MeterRejectReason =
+  | 'Format'
+  | 'CRC'
+  | 'Old'
+  | 'Used'
+  | 'KeyExpired'
+  | 'KeyType'
+  | 'Range'
+  | 'Function'
+  | 'DDTK'
+  | 'Overflow'
+  | 'Lockout';
+
+export type MeterEntryKind =
+  | 'credit'
+  | 'maxPower'
+  | 'clearCredit'
+  | 'clearTamper'
+  | 'phaseUnbalance'
+  | 'waterFactor'
+  | 'test'
+  | 'keyChangeSection'
+  | 'keyChange';
+
+export type MeterRegister = 'electricity' | 'water' | 'gas';
+export const REGISTERS: readonly MeterRegister[] = ['electricity', 'water', 'gas'];
+
+export type MeterEntryResult =
+  | {
+      ok: true;
+      kind: MeterEntryKind;
+      cls: number;
+      subclass: number;
+      tid?: number;
+      /** credit: units added. */
+      units?: number;
+      register?: MeterRegister | 'all';
+      /** maxPower / phaseUnbalance: watts; waterFactor: raw value. */
+      value?: number;
+      /** test tokens. */
+      mfrCode?: number;
+      control?: bigint;
+      /** key change: sections still missing (empty once applied). */
+      missingSections?: number[];
+      rollover?: boolean;
+    }
+  | { ok: false; reason: MeterRejectReason; message: string };
+
+export type MeterDecoderOptions = {
+  /** Derive the decoder key from the meter's key identity… */
+  meterKey?: MeterKey;
+  /** …or give it directly with its parameters. */
+  decoderKey?: Uint8Array;
+  ea?: Ea;
+  baseDate?: BaseDate;
+  ken?: number;
+  ti?: number;
+  krn?: number;
+  kt?: number;
+  sgc?: string;
+  staTables?: StaTables;
+  /** How many recent TIDs are remembered (STS requires at least 50). */
+  tidMemory?: number;
+  /** Consecutive Format/CRC failures before the keypad locks. */
+  lockoutAfter?: number;
+  lockoutMinutes?: number;
+  /** Upper bound of each credit register in units (Overflow beyond it). */
+  creditLimit?: number;
+  /** RO=1 moves the meter to the next base date (1993 → 2014 → 2035) as well as clearing TIDs. */
+  rolloverAdvancesBaseDate?: boolean;
+};
+
+/** Persisted state. Contains the decoder key: store it like key material. */
+export type MeterDecoderSnapshot = {
+  version: 1;
+  decoderKeyHex: string;
+  ea: Ea;
+  baseDate: BaseDate;
+  ken: number;
+  ti: number;
+  krn: number;
+  kt: number;
+  sgc?: string;
+  tids: number[];
+  registers: Record<MeterRegister, number>;
+  maxPower: number | null;
+  phaseUnbalance: number | null;
+  waterFactor: number | null;
+  tamper: boolean;
+  failures: number;
+  lockedUntil: number | null;
+  pending: Record<string, KeyChangeSection>;
+};
+
+export const MIN_TID_MEMORY = 50;
+const KT_DITK = 0;
+const KT_DDTK = 1;
+
+export class MeterDecoder {
+  private readonly opts: Required<
+    Pick<
+      MeterDecoderOptions,
+      'tidMemory' | 'lockoutAfter' | 'lockoutMinutes' | 'creditLimit' | 'rolloverAdvancesBaseDate'
+    >
+  > & {
+    staTables?: StaTables;
+  };
+  private state: MeterDecoderSnapshot;
+  private cipher: PreparedCipher | null = null;
+
+  constructor(options: MeterDecoderOptions) {
+    const key = options.meterKey;
+    const decoderKey = key ? deriveDecoderKey(key) : options.decoderKey;
+    const ea = key?.ea ?? options.ea;
+    if (!decoderKey || !ea)
+      throw new TokenEngineError('MG_ERR_TOKEN_KEY_FIELD', 'MeterDecoder needs meterKey or decoderKey + ea');
+    this.opts = {
+      tidMemory: Math.max(MIN_TID_MEMORY, options.tidMemory ?? MIN_TID_MEMORY),
+      lockoutAfter: options.lockoutAfter ?? 5,
+      lockoutMinutes: options.lockoutMinutes ?? 15,
+      creditLimit: options.creditLimit ?? 10_000_000,
+      rolloverAdvancesBaseDate: options.rolloverAdvancesBaseDate ?? true,
+      staTables: options.staTables,
+    };
+    this.state = {
+      version: 1,
+      decoderKeyHex: bytesToHex(decoderKey),
+      ea,
+      baseDate: key?.baseDate ?? options.baseDate ?? 1993,
+      ken: key?.ken ?? options.ken ?? 255,
+      ti: key?.ti ?? options.ti ?? 0,
+      krn: key?.krn ?? options.krn ?? 1,
+      kt: key?.kt ?? options.kt ?? 2,
+      sgc: key?.sgc ?? options.sgc,
+      tids: [],
+      registers: { electricity: 0, water: 0, gas: 0 },
+      maxPower: null,
+      phaseUnbalance: null,
+      waterFactor: null,
+      tamper: false,
+      failures: 0,
+      lockedUntil: null,
+      pending: {},
+    };
+  }
+
+  /** Electricity credit in kWh (the main register). */
+  get credit(): number {
+    return this.state.registers.electricity;
+  }
+  get registers(): Readonly<Record<MeterRegister, number>> {
+    return { ...this.state.registers };
+  }
+  get maxPower(): number | null {
+    return this.state.maxPower;
+  }
+  get phaseUnbalance(): number | null {
+    return this.state.phaseUnbalance;
+  }
+  get waterFactor(): number | null {
+    return this.state.waterFactor;
+  }
+  get tamper(): boolean {
+    return this.state.tamper;
+  }
+  get baseDate(): BaseDate {
+    return this.state.baseDate;
+  }
+  get keyInfo(): {
+    ea: Ea;
+    ken: number;
+    krn: number;
+    kt: number;
+    ti: number;
+    sgc?: string;
+    baseDate: BaseDate;
+  } {
+    const { ea, ken, krn, kt, ti, sgc, baseDate } = this.state;
+    return { ea, ken, krn, kt, ti, sgc, baseDate };
+  }
+  /** Remembered TIDs, oldest first. */
+  get tidMemory(): readonly number[] {
+    return [...this.state.tids];
+  }
+
+  /** Tamper detected by the meter (cleared by a class 2/5 token). */
+  setTamper(on = true): void {
+    this.state.tamper = on;
+  }
+
+  /** Draw `units` from a register; returns what was actually available and drawn. */
+  consume(units: number, register: MeterRegister = 'electricity'): number {
+    if (!Number.isFinite(units) || units < 0)
+      throw new TokenEngineError('MG_ERR_TOKEN_FIELD_RANGE', 'units must be ≥ 0');
+    const drawn = Math.min(units, this.state.registers[register]);
+    this.state.registers[register] -= drawn;
+    return drawn;
+  }
+
+  snapshot(): MeterDecoderSnapshot {
+    return structuredClone(this.state);
+  }
+
+  restore(snapshot: MeterDecoderSnapshot): void {
+    if (snapshot?.version !== 1 || !/^[0-9a-f]{16}([0-9a-f]{16})?$/.test(snapshot.decoderKeyHex)) {
+      throw new TokenEngineError('MG_ERR_TOKEN_REQUEST', 'not a MeterDecoder snapshot (version 1)');
+    }
+    this.state = structuredClone(snapshot);
+    this.cipher = null;
+  }
+
+  /** Enter a token on the keypad at time `now`. Never throws on the token string. */
+  enter(token: string, now: Date): MeterEntryResult {
+    const t = now.getTime();
+    if (this.state.lockedUntil !== null) {
+      if (t < this.state.lockedUntil) return reject('Lockout', 'too many bad entries, keypad locked');
+      this.state.lockedUntil = null;
+      this.state.failures = 0;
+    }
+    const d = decodeWithCipher(token, this.getCipher());
+    if (!d.ok) return this.fail(t, 'Format', d.message);
+    if (!d.crcOk) return this.fail(t, 'CRC', 'CRC mismatch (mistyped token or another meter’s token)');
+    this.state.failures = 0;
+    const { cls, subclass } = d;
+    if (cls === 1) {
+      if (!d.test) return reject('Function', `class 1 subclass ${subclass} is not supported`);
+      return { ok: true, kind: 'test', cls, subclass, mfrCode: d.test.mfrCode, control: d.test.control };
+    }
+    if (cls === 3) return reject('Function', 'class 3 is reserved');
+    if (d.keyChange) return this.keyChangeSection(d.keyChange, subclass, token);
+    if (this.state.kt === KT_DITK)
+      return reject('KeyType', 'an initialisation key (KT 0) accepts only key change tokens');
+    const tid = d.tid!;
+    if (tid >>> 16 > this.state.ken)
+      return reject('KeyExpired', `token TID is past the key expiry number ${this.state.ken}`);
+    const field = d.field!;
+    if (cls === 0) {
+      if (subclass > 2) return reject('Function', `credit subclass ${subclass} is not supported`);
+      if (this.state.kt === KT_DDTK) return reject('DDTK', 'no credit on a default key (DDTK)');
+      const tidCheck = this.checkTid(tid);
+      if (tidCheck) return tidCheck;
+      const register = REGISTERS[subclass]!;
+      const units = d.amount!;
+      if (this.state.registers[register] + units > this.opts.creditLimit) {
+        return reject('Overflow', `the ${register} register would exceed ${this.opts.creditLimit}`);
+      }
+      this.state.registers[register] = round1(this.state.registers[register] + units);
+      this.remember(tid);
+      return { ok: true, kind: 'credit', cls, subclass, tid, units, register };
+    }
+    // class 2 management
+    let result: MeterEntryResult;
+    switch (subclass) {
+      case 0:
+        result = { ok: true, kind: 'maxPower', cls, subclass, tid, value: d.value! };
+        break;
+      case 1:
+        if (field !== 0xffff && field > 2)
+          return reject('Range', `clear credit register ${field} does not exist`);
+        result = {
+          ok: true,
+          kind: 'clearCredit',
+          cls,
+          subclass,
+          tid,
+          register: field === 0xffff ? 'all' : REGISTERS[field]!,
+        };
+        break;
+      case 5:
+        result = { ok: true, kind: 'clearTamper', cls, subclass, tid };
+        break;
+      case 6:
+        result = { ok: true, kind: 'phaseUnbalance', cls, subclass, tid, value: d.value! };
+        break;
+      case 7:
+        if (field === 0) return reject('Range', 'water meter factor 0 is not allowed');
+        result = { ok: true, kind: 'waterFactor', cls, subclass, tid, value: field };
+        break;
+      default:
+        return reject('Function', `management subclass ${subclass} is not supported by this meter`);
+    }
+    const tidCheck = this.checkTid(tid);
+    if (tidCheck) return tidCheck;
+    this.remember(tid);
+    if (result.kind === 'maxPower') this.state.maxPower = result.value!;
+    if (result.kind === 'phaseUnbalance') this.state.phaseUnbalance = result.value!;
+    if (result.kind === 'waterFactor') this.state.waterFactor = result.value!;
+    if (result.kind === 'clearTamper') this.state.tamper = false;
+    if (result.kind === 'clearCredit') {
+      for (const r of REGISTERS)
+        if (result.register === 'all' || result.register === r) this.state.registers[r] = 0;
+    }
+    return result;
+  }
+
+  private getCipher(): PreparedCipher {
+    this.cipher ??= prepareCipher({
+      decoderKey: hexToBytes(this.state.decoderKeyHex),
+      ea: this.state.ea,
+      staTables: this.opts.staTables,
+    });
+    return this.cipher;
+  }
+
+  private fail(t: number, reason: 'Format' | 'CRC', message: string): MeterEntryResult {
+    this.state.failures++;
+    if (this.state.failures >= this.opts.lockoutAfter)
+      this.state.lockedUntil = t + this.opts.lockoutMinutes * 60_000;
+    return reject(reason, message);
+  }
+
+  /** Used: TID remembered. Old: memory full and TID older than the oldest remembered. */
+  private checkTid(tid: number): MeterEntryResult | null {
+    const tids = this.state.tids;
+    if (tids.includes(tid)) return reject('Used', 'this token was already used');
+    if (tids.length >= this.opts.tidMemory && tid < tids[0]!)
+      return reject('Old', 'token is older than the oldest remembered token');
+    return null;
+  }
+
+  private remember(tid: number): void {
+    const tids = this.state.tids;
+    let i = tids.length;
+    while (i > 0 && tids[i - 1]! > tid) i--;
+    tids.splice(i, 0, tid);
+    while (tids.length > this.opts.tidMemory) tids.shift();
+  }
+
+  private requiredSections(): number[] {
+    return this.state.ea === '11' ? [3, 4, 8, 9] : [3, 4];
+  }
+
+  private keyChangeSection(section: KeyChangeSection, subclass: number, _token: string): MeterEntryResult {
+    const required = this.requiredSections();
+    if (!required.includes(subclass))
+      return reject('Function', `key change section ${section.section} does not apply to a 64-bit key`);
+    const prev = this.state.pending[subclass];
+    if (prev && JSON.stringify(prev) === JSON.stringify(section))
+      return reject('Used', 'this key change section was already entered');
+    this.state.pending[subclass] = section;
+    const missing = required.filter((s) => !this.state.pending[s]);
+    if (missing.length > 0) {
+      return { ok: true, kind: 'keyChangeSection', cls: 2, subclass, missingSections: missing };
+    }
+    const p = this.state.pending as Record<number, KeyChangeSection>;
+    const s1 = p[3] as Extract<KeyChangeSection, { section: 1 }>;
+    const s2 = p[4] as Extract<KeyChangeSection, { section: 2 }>;
+    if (s1.kt === KT_DITK) {
+      this.state.pending = {};
+      return reject('KeyType', 'a key change cannot install an initialisation key (KT 0)');
+    }
+    if (s2.ti > 99) {
+      this.state.pending = {};
+      return reject('Range', `tariff index ${s2.ti} is out of range`);
+    }
+    const key = new Uint8Array(required.length === 4 ? 16 : 8);
+    const put = (w: number, at: number): void => {
+      key[at] = w >>> 24;
+      key[at + 1] = (w >>> 16) & 0xff;
+      key[at + 2] = (w >>> 8) & 0xff;
+      key[at + 3] = w & 0xff;
+    };
+    put(s1.nkho, 0);
+    if (key.length === 16) {
+      put((p[8] as Extract<KeyChangeSection, { section: 3 }>).nkmo2, 4);
+      put((p[9] as Extract<KeyChangeSection, { section: 4 }>).nkmo1, 8);
+      put(s2.nklo, 12);
+      const sgc =
+        ((p[9] as Extract<KeyChangeSection, { section: 4 }>).sgcHi << 12) |
+        (p[8] as Extract<KeyChangeSection, { section: 3 }>).sgcLo;
+      if (sgc > 999_999) {
+        this.state.pending = {};
+        return reject('Range', 'supply group code out of range');
+      }
+      this.state.sgc = String(sgc).padStart(6, '0');
+    } else {
+      put(s2.nklo, 4);
+    }
+    this.state.decoderKeyHex = bytesToHex(key);
+    key.fill(0);
+    this.cipher = null;
+    this.state.ken = (s1.kenHo << 4) | s2.kenLo;
+    this.state.krn = s1.krn;
+    this.state.kt = s1.kt;
+    this.state.ti = s2.ti;
+    this.state.pending = {};
+    const rollover = s1.ro === 1;
+    if (rollover) {
+      this.state.tids = [];
+      if (this.opts.rolloverAdvancesBaseDate) {
+        const i = BASE_DATES.indexOf(this.state.baseDate);
+        this.state.baseDate = BASE_DATES[Math.min(i + 1, BASE_DATES.length - 1)]!;
+      }
+    }
+    return { ok: true, kind: 'keyChange', cls: 2, subclass, missingSections: [], rollover };
+  }
+}
+
+function reject(reason: MeterRejectReason, message: string): MeterEntryResult {
+  return { ok: false, reason, message };
+}
+
+/** Registers hold tenths: keep sums free of binary floating-point drift. */
+function round1(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
