@@ -1,0 +1,8 @@
+import { PgliteDatabase } from '../db/index.js';
+import { describeReadingStore } from './conformance.js';
+import { SqlReadingStore } from './sql-reading-store.js';
+
+describeReadingStore('PGlite (embedded)', async () => {
+  const db = await new PgliteDatabase().start();
+  return { db, store: new SqlReadingStore({ db }), dispose: () => db.close() };
+});

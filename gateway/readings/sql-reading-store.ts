@@ -1,0 +1,125 @@
+import { isConsumptionRegister } from '../../protocol/index.js';
+import type { SqlDatabase } from '../db/index.js';
+import type { RegisterPoint } from '../rollups/index.js';
+import {
+  RESOLUTION_MS,
+  type ReadingQuery,
+  type ReadingRow,
+  type ReadingStore,
+  type StoredReading,
+} from './reading-store.js';
+
+// Values travel as JSON text and are cast in SQL: the same statement then means the same thing on
+// PGlite and node-postgres, whatever each driver does with jsonb[] parameters.
+const WRITE_SQL = `
+INSERT INTO readings (meter_id, ts, seq, "values", quality, source, historical)
+SELECT m, t, s, v::jsonb, q, src, h
+FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS x(m, t, s, v, q, src, h)
+ON CONFLICT (meter_id, ts) DO UPDATE SET seq = excluded.seq, "values" = excluded."values",
+  quality = excluded.quality, source = excluded.source, historical = excluded.historical, stored_at = now()`;
+
+/** Readings in the gateway's SQL database: PGlite (embedded default) or PostgreSQL, same SQL. */
+export class SqlReadingStore implements ReadingStore {
+  readonly kind: 'pglite' | 'postgres';
+  private readonly db: SqlDatabase;
+
+  constructor(options: { db: SqlDatabase }) {
+    this.db = options.db;
+    this.kind = options.db.kind;
+  }
+
+  async start(): Promise<void> {
+    // Tables come from READINGS_MIGRATIONS, run by the gateway (or the test) before start.
+    await this.db.query('SELECT 1 FROM readings LIMIT 0');
+  }
+
+  async stop(): Promise<void> {}
+
+  async write(readings: readonly StoredReading[]): Promise<void> {
+    if (readings.length === 0) return;
+    const byKey = new Map<string, StoredReading>();
+    for (const r of readings) byKey.set(`${r.meterId}\u0000${r.ts.getTime()}`, r);
+    const list = [...byKey.values()];
+    await this.db.query(WRITE_SQL, [
+      list.map((r) => r.meterId),
+      list.map((r) => r.ts),
+      list.map((r) => r.seq),
+      list.map((r) => JSON.stringify(r.values)),
+      list.map((r) => r.quality),
+      list.map((r) => r.source),
+      list.map((r) => r.historical),
+    ]);
+  }
+
+  async readings(query: ReadingQuery): Promise<ReadingRow[]> {
+    const limit = Math.min(query.limit ?? 10_000, 100_000);
+    const resolution = query.resolution ?? 'raw';
+    if (resolution === 'raw') {
+      const { rows } = await this.db.query<{
+        ts: Date;
+        values: Record<string, number>;
+        seq: number;
+        quality: string;
+      }>(
+        `SELECT ts, "values", seq, quality FROM readings WHERE meter_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4`,
+        [query.meterId, query.from, query.to, limit],
+      );
+      return rows;
+    }
+    const bucketSeconds = RESOLUTION_MS[resolution] / 1000;
+    const { rows } = await this.db.query<{ bucket: Date; key: string; reg: number; avg: number; n: number }>(
+      `SELECT to_timestamp(floor(extract(epoch FROM r.ts) / $4) * $4) AS bucket, e.key,
+              max(e.value::float8) AS reg, avg(e.value::float8) AS avg, count(DISTINCT r.ts)::int AS n
+       FROM readings r, jsonb_each_text(r."values") e
+       WHERE r.meter_id = $1 AND r.ts >= $2 AND r.ts < $3
+       GROUP BY 1, 2 ORDER BY 1`,
+      [query.meterId, query.from, query.to, bucketSeconds],
+    );
+    const out = new Map<number, ReadingRow>();
+    for (const r of rows) {
+      const t = r.bucket.getTime();
+      let row = out.get(t);
+      if (!row) out.set(t, (row = { ts: r.bucket, values: {}, count: 0 }));
+      row.values[r.key] = isConsumptionRegister(r.key) ? r.reg : r.avg;
+      row.count = Math.max(row.count ?? 0, r.n);
+    }
+    return [...out.values()].slice(0, limit);
+  }
+
+  async count(query: { meterId?: string } = {}): Promise<number> {
+    const { rows } = query.meterId
+      ? await this.db.query<{ n: number }>('SELECT count(*) AS n FROM readings WHERE meter_id = $1', [
+          query.meterId,
+        ])
+      : await this.db.query<{ n: number }>('SELECT count(*) AS n FROM readings');
+    return rows[0]?.n ?? 0;
+  }
+
+  async prune(before: Date): Promise<void> {
+    await this.db.query('DELETE FROM readings WHERE ts < $1', [before]);
+  }
+
+  async registerPoints(q: { meterId: string; obis: string; from: Date; to: Date }): Promise<RegisterPoint[]> {
+    const { rows } = await this.db.query<{ ts: Date; value: number }>(
+      `SELECT ts, ("values"->>$2)::float8 AS value FROM readings
+       WHERE meter_id = $1 AND ts >= $3 AND ts < $4 AND "values" ? $2 ORDER BY ts`,
+      [q.meterId, q.obis, q.from, q.to],
+    );
+    return rows.map((r) => ({ ts: r.ts.getTime(), value: r.value }));
+  }
+
+  async registerNeighbour(q: {
+    meterId: string;
+    obis: string;
+    ts: Date;
+    direction: 'before' | 'after';
+  }): Promise<RegisterPoint | undefined> {
+    const sql =
+      q.direction === 'before'
+        ? `SELECT ts, ("values"->>$2)::float8 AS value FROM readings WHERE meter_id = $1 AND ts < $3 AND "values" ? $2 ORDER BY ts DESC LIMIT 1`
+        : `SELECT ts, ("values"->>$2)::float8 AS value FROM readings WHERE meter_id = $1 AND ts >= $3 AND "values" ? $2 ORDER BY ts ASC LIMIT 1`;
+    const { rows } = await this.db.query<{ ts: Date; value: number }>(sql, [q.meterId, q.obis, q.ts]);
+    const r = rows[0];
+    return r ? { ts: r.ts.getTime(), value: r.value } : undefined;
+  }
+}
