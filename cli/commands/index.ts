@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerBenchCommands } from './bench.js';
+import { registerBrokerCommands } from './broker.js';
+import { registerCaCommands } from './ca.js';
 import { registerConfigCommands } from './config-check.js';
 import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
@@ -11,6 +13,8 @@ export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: CommandRegistrar[] = [
   registerConfigCommands,
   registerBenchCommands,
+  registerBrokerCommands,
+  registerCaCommands,
   registerKeysCommands,
   registerTokenCommands,
 ];
