@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { TopicScheme} from '../../protocol/index.js';
+import type { TopicScheme } from '../../protocol/index.js';
 import { type EdgeState, type MeterState } from '../../protocol/index.js';
 import { backoffDelay } from '../backoff.js';
 import type { Outbox, OutboxEntry } from '../outbox/outbox.js';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bcc, ETX, parseDataMessage, parseIdentification, STX, toObisValues, ackOptionSelect } from './readout.js';
+import {
+  bcc,
+  ETX,
+  parseDataMessage,
+  parseIdentification,
+  STX,
+  toObisValues,
+  ackOptionSelect,
+} from './readout.js';
 
 const DATA = '0.0.0(12345678)\r\n1.8.0(001234.567*kWh)\r\n2.8.0(000012.345*kWh)\r\n!\r\n';
 
@@ -39,7 +47,10 @@ describe('IEC 62056-21 readout', () => {
     expect(skipped).toEqual(['0.0.0']);
   });
   it('rejects a wrong BCC and waits for an incomplete message', () => {
-    expect(parseDataMessage(message(DATA, 0x18))).toMatchObject({ ok: false, reason: /BCC 0x18 != computed 0x19/ });
+    expect(parseDataMessage(message(DATA, 0x18))).toMatchObject({
+      ok: false,
+      reason: /BCC 0x18 != computed 0x19/,
+    });
     expect(parseDataMessage(message(DATA).subarray(0, 20))).toEqual({ ok: 'incomplete' });
   });
   it('converts units to the registry unit and skips unknown ones', () => {

@@ -34,7 +34,11 @@ describe('read PDU', () => {
     expect(r.ok && Array.from(r.registers)).toEqual([0x4366, 0]);
   });
   it('reports exceptions, wrong functions and wrong lengths as tagged failures', () => {
-    expect(decodeReadResponsePdu(req, hex('8406'))).toMatchObject({ ok: false, kind: 'exception', exception: 6 });
+    expect(decodeReadResponsePdu(req, hex('8406'))).toMatchObject({
+      ok: false,
+      kind: 'exception',
+      exception: 6,
+    });
     expect(decodeReadResponsePdu(req, hex('0304 00000000'))).toMatchObject({ ok: false, kind: 'malformed' });
     expect(decodeReadResponsePdu(req, hex('0402 0000'))).toMatchObject({ ok: false, kind: 'malformed' });
     expect(decodeReadResponsePdu(req, hex('0404 000000'))).toMatchObject({ ok: false, kind: 'malformed' });
@@ -58,7 +62,7 @@ describe('RTU response scan', () => {
   });
   it('never accepts a frame with a bad CRC, or from another unit', () => {
     const bad = Buffer.from(good);
-    bad[4] ^= 0x01;
+    bad[4] = bad[4]! ^ 0x01;
     expect(scanRtuResponse(req, bad)).toEqual({ status: 'incomplete', crcErrors: 1 });
     expect(scanRtuResponse(req, withCrc(hex('08 03 02 01 2c'))).status).toBe('incomplete');
   });

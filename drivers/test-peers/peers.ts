@@ -43,7 +43,11 @@ export function startProcess(cmd: string, args: string[], opts: { cwd?: string }
   };
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;
@@ -61,18 +65,25 @@ export const LIBMODBUS_EXAMPLES = '/usr/share/doc/libmodbus-dev/examples';
 export function buildLibmodbusUnitTestServer(dir: string, port: number): string {
   for (const f of ['unit-test-server.c', 'unit-test.h']) {
     if (!fs.existsSync(path.join(LIBMODBUS_EXAMPLES, f)))
-      throw new Error(`${LIBMODBUS_EXAMPLES}/${f} is missing (Debian package libmodbus-dev): run scripts/services.sh`);
+      throw new Error(
+        `${LIBMODBUS_EXAMPLES}/${f} is missing (Debian package libmodbus-dev): run scripts/services.sh`,
+      );
   }
   const src = fs
     .readFileSync(path.join(LIBMODBUS_EXAMPLES, 'unit-test-server.c'), 'utf8')
     .replace('modbus_new_tcp("127.0.0.1", 1502)', `modbus_new_tcp("127.0.0.1", ${port})`);
-  if (!src.includes(`, ${port})`)) throw new Error('unit-test-server.c no longer has the expected modbus_new_tcp call');
+  if (!src.includes(`, ${port})`))
+    throw new Error('unit-test-server.c no longer has the expected modbus_new_tcp call');
   fs.writeFileSync(path.join(dir, 'unit-test-server.c'), src);
   fs.copyFileSync(path.join(LIBMODBUS_EXAMPLES, 'unit-test.h'), path.join(dir, 'unit-test.h'));
   const bin = path.join(dir, 'unit-test-server');
-  const cflags = execFileSync('sh', ['-c', 'pkg-config --cflags libmodbus 2>/dev/null || echo -I/usr/include/modbus'], {
-    encoding: 'utf8',
-  }).trim();
+  const cflags = execFileSync(
+    'sh',
+    ['-c', 'pkg-config --cflags libmodbus 2>/dev/null || echo -I/usr/include/modbus'],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
   execFileSync('sh', ['-c', `gcc -O1 -o ${bin} ${path.join(dir, 'unit-test-server.c')} ${cflags} -lmodbus`]);
   return bin;
 }
@@ -115,3 +126,28 @@ export async function tcpOpen(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+/** Raw SDM630 values as the meter stores them (V, A, W, VA, VAr, Hz, kWh), by register address. */
+export const SDM630_RAW: Readonly<Record<number, number>> = {
+  0x00: 230.1,
+  0x02: 231.2,
+  0x04: 229.8,
+  0x06: 5.5,
+  0x08: 4.25,
+  0x0a: 3.0,
+  0x0c: 1265.5,
+  0x0e: 982.25,
+  0x10: 689.4,
+  0x1e: 0.98,
+  0x20: 0.97,
+  0x22: 0.96,
+  0x34: 2937.15,
+  0x38: 3050.0,
+  0x3c: -410.5,
+  0x3e: 0.963,
+  0x46: 50.02,
+  0x48: 12345.67,
+  0x4a: 12.5,
+};
+
+export const PYMODBUS_SERVER = new URL('./pymodbus_server.py', import.meta.url).pathname;
