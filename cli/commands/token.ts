@@ -208,6 +208,11 @@ async function eachLine(ctx: CliContext, handle: (req: unknown) => Record<string
   ctx.exitCode = failed || closed ? 1 : 0;
 }
 
-function jsonReplacer(_k: string, v: unknown): unknown {
+/** Key change tokens carry the new decoder key: its words (and the raw block) are never printed. */
+const KEY_WORDS = new Set(['nkho', 'nklo', 'nkmo1', 'nkmo2']);
+
+function jsonReplacer(this: unknown, k: string, v: unknown): unknown {
+  if (KEY_WORDS.has(k)) return '[hidden]';
+  if (k === 'block' && this && typeof this === 'object' && 'keyChange' in this) return '[hidden]';
   return typeof v === 'bigint' ? `0x${v.toString(16)}` : v;
 }
