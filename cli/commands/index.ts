@@ -4,8 +4,10 @@ import { registerBenchCommands } from './bench.js';
 import { registerBrokerCommands } from './broker.js';
 import { registerCaCommands } from './ca.js';
 import { registerConfigCommands } from './config-check.js';
+import { registerEdgeCommands } from './edge.js';
 import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
+import { registerSimulateCommands } from './simulate.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -17,4 +19,6 @@ export const COMMANDS: CommandRegistrar[] = [
   registerCaCommands,
   registerKeysCommands,
   registerTokenCommands,
+  registerSimulateCommands,
+  registerEdgeCommands,
 ];

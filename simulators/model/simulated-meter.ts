@@ -1,0 +1,197 @@
+import {
+  addressBlocks,
+  encodePoint,
+  getModel,
+  type AddressBlock,
+  type MeterModel,
+  type ReadFunction,
+  type RegisterPoint,
+} from '../../drivers/index.js';
+import type { Anomaly } from './anomalies.js';
+import { SimClock, type Clock } from './clock.js';
+import { electricalAt } from './electrical.js';
+import { advance, effectivePower, type RegisterSnapshot } from './energy-register.js';
+import { FaultInjector, type FaultSpec } from './faults.js';
+import { LoadProfile, type ProfileKind } from './load-profile.js';
+
+/** Modbus exception codes (Modbus application protocol v1.1b3 §7). */
+export const ModbusException = {
+  ILLEGAL_FUNCTION: 1,
+  ILLEGAL_DATA_ADDRESS: 2,
+  ILLEGAL_DATA_VALUE: 3,
+  SERVER_DEVICE_BUSY: 6,
+} as const;
+
+/** §6.3/§6.4: quantity of registers 1..125. */
+export const MAX_READ_QUANTITY = 125;
+
+export type RegisterRead = { ok: true; registers: number[] } | { ok: false; exception: number };
+
+export interface SimulatedMeterOptions {
+  /** Meter id (topic id and seed input). */
+  readonly id: string;
+  /** Catalogue model name or model. */
+  readonly model: string | MeterModel;
+  readonly seed?: string | number;
+  readonly profile?: ProfileKind;
+  readonly annualKwh?: number;
+  /** Import register at the clock's first reading (kWh); default drawn from the seed. */
+  readonly initialKwh?: number;
+  readonly exportKwh?: number;
+  readonly anomalies?: readonly Anomaly[];
+  readonly faults?: readonly FaultSpec[];
+  /** Shared clock of the fleet (default: real time). */
+  readonly clock?: Clock;
+  /** Serial number (0-0:96.1.0, IEC 62056-21 address); default derived from the id. */
+  readonly serial?: string;
+}
+
+/**
+ * One simulated meter: a load profile driving physically consistent registers, served through the
+ * catalogue's register map. Time comes from the clock, so acceleration and fast-forward are the
+ * clock's business; the energy register advances incrementally and never goes backwards in time.
+ */
+export class SimulatedMeter {
+  readonly options: SimulatedMeterOptions;
+  private state:
+    { model: MeterModel; profile: LoadProfile; faults: FaultInjector; blocks: AddressBlock[] } | undefined;
+  private snapshot: RegisterSnapshot | undefined;
+  private origin: RegisterSnapshot | undefined;
+  private ownClock: Clock | undefined;
+
+  constructor(options: SimulatedMeterOptions) {
+    this.options = options;
+  }
+
+  private get s() {
+    if (!this.state) {
+      const model =
+        typeof this.options.model === 'string' ? getModel(this.options.model) : this.options.model;
+      const seed = this.options.seed ?? 0;
+      const profile = new LoadProfile({
+        kind: this.options.profile ?? 'household',
+        seed,
+        meterId: this.options.id,
+        ...(this.options.annualKwh !== undefined ? { annualKwh: this.options.annualKwh } : {}),
+      });
+      const faults = new FaultInjector({
+        faults: this.options.faults ?? [],
+        seed: `${seed}/${this.options.id}`,
+      });
+      this.state = { model, profile, faults, blocks: addressBlocks(model) };
+    }
+    return this.state;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+  get model(): MeterModel {
+    return this.s.model;
+  }
+  get profile(): LoadProfile {
+    return this.s.profile;
+  }
+  get faults(): FaultInjector {
+    return this.s.faults;
+  }
+  get clock(): Clock {
+    return (this.ownClock ??= this.options.clock ?? new SimClock());
+  }
+  get serial(): string {
+    return this.options.serial ?? String(10_000_000 + (this.s.profile.seedKey % 90_000_000));
+  }
+  get exportKwh(): number {
+    return this.options.exportKwh ?? 0;
+  }
+
+  /** The register at simulated time t (must not precede the meter's first reading). */
+  registerAt(t: number): RegisterSnapshot {
+    const { profile } = this.s;
+    if (!this.origin) {
+      const initial =
+        this.options.initialKwh ?? Math.round(profile.annualKwh * (1 + 4 * profile.draw(0x200)));
+      this.origin = { t, totalKwh: initial, tariff1Kwh: Math.round(initial * 0.6) };
+      this.snapshot = this.origin;
+    }
+    const base = this.snapshot && this.snapshot.t <= t ? this.snapshot : this.origin;
+    const next = advance(profile, this.options.anomalies ?? [], base, Math.max(t, this.origin.t));
+    this.snapshot = next;
+    return next;
+  }
+
+  /** All values the meter knows at time t (default: now), keyed by OBIS code, in OBIS units. */
+  values(t = this.clock.now()): Record<string, number> {
+    const { model, profile } = this.s;
+    const reg = this.registerAt(t);
+    const e = electricalAt(
+      profile,
+      model.phases,
+      effectivePower(profile, this.options.anomalies ?? [], t),
+      t,
+    );
+    const out: Record<string, number> = {
+      '1-0:1.8.0': reg.totalKwh,
+      '1-0:1.8.1': reg.tariff1Kwh,
+      '1-0:1.8.2': reg.totalKwh - reg.tariff1Kwh,
+      '1-0:2.8.0': this.exportKwh,
+      '1-0:1.7.0': e.powerKw,
+      '1-0:2.7.0': 0,
+      '1-0:9.7.0': e.apparentKva,
+      '1-0:3.7.0': e.reactiveKvar,
+      '1-0:13.7.0': e.powerFactor,
+      '1-0:14.7.0': e.frequency,
+    };
+    const codes = [
+      ['1-0:32.7.0', '1-0:31.7.0', '1-0:21.7.0', '1-0:33.7.0'],
+      ['1-0:52.7.0', '1-0:51.7.0', '1-0:41.7.0', '1-0:53.7.0'],
+      ['1-0:72.7.0', '1-0:71.7.0', '1-0:61.7.0', '1-0:73.7.0'],
+    ] as const;
+    e.phases.forEach((p, i) => {
+      const [v, c, w, pf] = codes[i]!;
+      out[v] = p.voltage;
+      out[c] = p.current;
+      out[w] = p.powerKw;
+      out[pf] = p.powerFactor;
+    });
+    return out;
+  }
+
+  /**
+   * Answer a read request the way the meter would: exception 1 for other functions, 3 for a
+   * quantity outside 1..125, 2 outside the served blocks; unmapped registers inside a block read 0.
+   */
+  readRegisters(fn: number, address: number, quantity: number, t = this.clock.now()): RegisterRead {
+    if (fn !== 3 && fn !== 4) return { ok: false, exception: ModbusException.ILLEGAL_FUNCTION };
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_READ_QUANTITY) {
+      return { ok: false, exception: ModbusException.ILLEGAL_DATA_VALUE };
+    }
+    const block = this.s.blocks.find(
+      (b) =>
+        b.function === (fn as ReadFunction) &&
+        address >= b.address &&
+        address + quantity <= b.address + b.count,
+    );
+    if (!block) return { ok: false, exception: ModbusException.ILLEGAL_DATA_ADDRESS };
+    const registers = new Array<number>(quantity).fill(0);
+    const values = this.values(t);
+    for (const p of this.s.model.points) {
+      if (p.function !== fn) continue;
+      const words = encodeSafely(p, values[p.obis] ?? 0);
+      for (let i = 0; i < words.length; i++) {
+        const at = p.address + i - address;
+        if (at >= 0 && at < quantity) registers[at] = words[i]!;
+      }
+    }
+    return { ok: true, registers };
+  }
+}
+
+/** A value the register type cannot hold (e.g. after a huge rollback) reads "not available" or 0, never crashes a server. */
+function encodeSafely(p: RegisterPoint, v: number): number[] {
+  try {
+    return encodePoint(p, Math.abs(v) < 1e-12 ? 0 : v);
+  } catch {
+    return p.notAvailable === 'max' ? encodePoint(p, null) : encodePoint(p, 0);
+  }
+}
