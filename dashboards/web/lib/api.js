@@ -1,0 +1,181 @@
+// @ts-check
+/* global AbortController, TextDecoderStream, URL, URLSearchParams, document, fetch, sessionStorage, setTimeout */
+/**
+ * The gateway API as the browser sees it: every call carries the API key from sessionStorage in
+ * `x-api-key` (never in the URL, so it stays out of logs and history). Errors arrive in the
+ * gateway's one shape `{ error: { code, message } }`.
+ */
+
+const KEY_STORAGE = 'metergate.apiKey';
+
+export function getApiKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** @param {string} key */
+export function setApiKey(key) {
+  if (key) sessionStorage.setItem(KEY_STORAGE, key);
+  else sessionStorage.removeItem(KEY_STORAGE);
+}
+
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, signal?: AbortSignal }} [options]
+ * @returns {Promise<any>}
+ */
+export async function api(path, options = {}) {
+  /** @type {Record<string,string>} */
+  const headers = { accept: 'application/json', 'x-api-key': getApiKey() };
+  let body;
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const res = await fetch(path, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+  const text = await res.text();
+  /** @type {any} */
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    throw new ApiError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? res.statusText);
+  }
+  return data;
+}
+
+/**
+ * Fetches a file with the key header and hands it to the browser as a download.
+ * @param {string} path @param {string} filename
+ */
+export async function download(path, filename) {
+  const res = await fetch(path, { headers: { 'x-api-key': getApiKey() } });
+  if (!res.ok) {
+    let message = res.statusText;
+    try {
+      message = (await res.json()).error.message;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, `HTTP_${res.status}`, message);
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Server-sent events over fetch: EventSource cannot send the API key header, so the stream is read
+ * and parsed here (WHATWG HTML §9.2 "event stream interpretation": fields `event`, `data`, `id`,
+ * blank line dispatches). Reconnects with backoff until `close()`.
+ * @param {string} path
+ * @param {{ onEvent: (type: string, data: any) => void, onStatus?: (connected: boolean) => void }} handlers
+ */
+export function openEventStream(path, handlers) {
+  let closed = false;
+  /** @type {AbortController|undefined} */
+  let controller;
+  let delay = 500;
+
+  async function run() {
+    while (!closed) {
+      controller = new AbortController();
+      try {
+        const res = await fetch(path, {
+          headers: { accept: 'text/event-stream', 'x-api-key': getApiKey() },
+          signal: controller.signal,
+        });
+        if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+        handlers.onStatus?.(true);
+        delay = 500;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        let type = 'message';
+        let data = [];
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let nl;
+          while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
+            if (line === '') {
+              if (data.length) dispatch(type, data.join('\n'));
+              type = 'message';
+              data = [];
+            } else if (!line.startsWith(':')) {
+              const i = line.indexOf(':');
+              const field = i < 0 ? line : line.slice(0, i);
+              const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+              if (field === 'event') type = val;
+              else if (field === 'data') data.push(val);
+            }
+          }
+        }
+      } catch {
+        /* network error or abort: fall through to reconnect */
+      }
+      if (closed) break;
+      handlers.onStatus?.(false);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  /** @param {string} type @param {string} raw */
+  function dispatch(type, raw) {
+    let data;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    handlers.onEvent(type, data);
+  }
+
+  void run();
+  return {
+    close() {
+      closed = true;
+      controller?.abort();
+    },
+  };
+}
+
+/** Paths of the gateway API, in one place so a renamed route is one edit. */
+export const paths = {
+  session: '/api/session',
+  meters: '/api/meters',
+  /** @param {string} id */
+  meter: (id) => `/api/meters/${encodeURIComponent(id)}`,
+  /** @param {string} id @param {Record<string,string>} q */
+  readings: (id, q) => `/api/meters/${encodeURIComponent(id)}/readings?${new URLSearchParams(q)}`,
+  /** @param {string} id @param {Record<string,string>} q */
+  consumption: (id, q) => `/api/meters/${encodeURIComponent(id)}/consumption?${new URLSearchParams(q)}`,
+  live: '/api/live',
+};

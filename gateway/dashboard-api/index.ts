@@ -1,0 +1,1 @@
+export { dashboardApiPlugin } from './plugin.js';
