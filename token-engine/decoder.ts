@@ -44,18 +44,21 @@ export type DecodeResult = DecodedToken | { ok: false; reason: 'Format'; message
 /**
  * Token + decoder key → class, subclass, RND, TID (and its time), value, CRC verdict
  * (IEC 62055-41 §6 in reverse). Never throws on the token string; misuse of the options (wrong
- * key length, EA07 without tables) throws a TokenEngineError.
+ * key length, EA07 without tables) throws a TokenEngineError when a token needs decrypting.
  */
 export function decodeToken(token: string, opts: DecodeOptions): DecodeResult {
-  return decodeWithCipher(token, prepareCipher(opts), opts.baseDate);
+  // The cipher is prepared only when a token needs decrypting: class 1 (sent in clear) decodes
+  // even for an EA07 meter whose STA tables are not configured.
+  let cipher: PreparedCipher | null = null;
+  return decodeWithCipher(token, () => (cipher ??= prepareCipher(opts)), opts.baseDate);
 }
 
-export function decodeWithCipher(token: string, cipher: PreparedCipher, baseDate?: BaseDate): DecodeResult {
+export function decodeWithCipher(token: string, cipher: PreparedCipher | (() => PreparedCipher), baseDate?: BaseDate): DecodeResult {
   const parsed = parseToken(token);
   if (!parsed.ok) return parsed;
   const cls = parsed.cls as TokenClass;
   const block = Uint32Array.of(parsed.hi, parsed.lo);
-  if (cls !== 1) cipher.decrypt(block); // class 1 is sent in clear
+  if (cls !== 1) (typeof cipher === 'function' ? cipher() : cipher).decrypt(block); // class 1 is sent in clear
   const hi = block[0]!;
   const lo = block[1]!;
   const field = lo >>> 16;

@@ -128,6 +128,8 @@ export class MeterDecoder {
     const ea = key?.ea ?? options.ea;
     if (!decoderKey || !ea)
       throw new TokenEngineError('MG_ERR_TOKEN_KEY_FIELD', 'MeterDecoder needs meterKey or decoderKey + ea');
+    // Fail at construction (wrong key length, EA07 without tables), not on the first keypad entry.
+    prepareCipher({ decoderKey, ea, staTables: options.staTables });
     this.opts = {
       tidMemory: Math.max(MIN_TID_MEMORY, options.tidMemory ?? MIN_TID_MEMORY),
       lockoutAfter: options.lockoutAfter ?? 5,
