@@ -53,7 +53,11 @@ export function decodeToken(token: string, opts: DecodeOptions): DecodeResult {
   return decodeWithCipher(token, () => (cipher ??= prepareCipher(opts)), opts.baseDate);
 }
 
-export function decodeWithCipher(token: string, cipher: PreparedCipher | (() => PreparedCipher), baseDate?: BaseDate): DecodeResult {
+export function decodeWithCipher(
+  token: string,
+  cipher: PreparedCipher | (() => PreparedCipher),
+  baseDate?: BaseDate,
+): DecodeResult {
   const parsed = parseToken(token);
   if (!parsed.ok) return parsed;
   const cls = parsed.cls as TokenClass;

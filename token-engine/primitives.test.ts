@@ -23,8 +23,10 @@ import {
 import { dkga02 } from './dkga02.js';
 import { STA_KEY } from './test-support.js';
 
-const hex = (b: Uint32Array): string => b[0]!.toString(16).padStart(8, '0') + b[1]!.toString(16).padStart(8, '0');
-const block = (h: string): Uint32Array => Uint32Array.of(parseInt(h.slice(0, 8), 16), parseInt(h.slice(8), 16));
+const hex = (b: Uint32Array): string =>
+  b[0]!.toString(16).padStart(8, '0') + b[1]!.toString(16).padStart(8, '0');
+const block = (h: string): Uint32Array =>
+  Uint32Array.of(parseInt(h.slice(0, 8), 16), parseInt(h.slice(8), 16));
 const code = (f: () => unknown): string | undefined => {
   try {
     f();
@@ -109,7 +111,9 @@ describe('TID', () => {
     expect(rolloverTime(2014).toISOString().slice(0, 10)).toBe('2045-11-24');
     expect(tidFromTime(new Date('2024-11-24T20:15:30Z'), 1993)).toBe(2 ** 24 - 1);
     expect(code(() => tidFromTime(new Date('2024-11-24T20:16:00Z'), 1993))).toBe('MG_ERR_TOKEN_TID_ROLLOVER');
-    expect(code(() => tidFromTime(new Date('2013-12-31T23:59:00Z'), 2014))).toBe('MG_ERR_TOKEN_TID_BEFORE_BASE');
+    expect(code(() => tidFromTime(new Date('2013-12-31T23:59:00Z'), 2014))).toBe(
+      'MG_ERR_TOKEN_TID_BEFORE_BASE',
+    );
     expect(code(() => tidFromTime(new Date('garbage'), 2014))).toBe('MG_ERR_TOKEN_TID_RANGE');
     expect(code(() => timeFromTid(2 ** 24, 2014))).toBe('MG_ERR_TOKEN_TID_RANGE');
   });
@@ -120,8 +124,18 @@ describe('PAN', () => {
     expect(luhnCheckDigit('7992739871')).toBe(3);
   });
   it('parses the 600727 and legacy 0000 forms', () => {
-    expect(parsePan('600727000000000009')).toMatchObject({ ok: true, iin: '600727', iain: '00000000000', checkDigit: 9 });
-    expect(parsePan('000001000000000082')).toMatchObject({ ok: true, iin: '0000', iain: '0100000000008', legacy: true });
+    expect(parsePan('600727000000000009')).toMatchObject({
+      ok: true,
+      iin: '600727',
+      iain: '00000000000',
+      checkDigit: 9,
+    });
+    expect(parsePan('000001000000000082')).toMatchObject({
+      ok: true,
+      iin: '0000',
+      iain: '0100000000008',
+      legacy: true,
+    });
     expect(parsePan('60072700000000000')).toMatchObject({ ok: true, pan: '600727000000000009' });
   });
   it('refuses malformed PANs with a reason', () => {

@@ -31,8 +31,10 @@ export function readJsonl<T>(file: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-export const tokenVectors = (): TokenVector[] => readJsonl<TokenVector>(path.join(FIXTURES, 'sts-tokens-public.jsonl'));
-export const keyVectors = (): KeyVector[] => readJsonl<KeyVector>(path.join(FIXTURES, 'sts-keys-public.jsonl'));
+export const tokenVectors = (): TokenVector[] =>
+  readJsonl<TokenVector>(path.join(FIXTURES, 'sts-tokens-public.jsonl'));
+export const keyVectors = (): KeyVector[] =>
+  readJsonl<KeyVector>(path.join(FIXTURES, 'sts-keys-public.jsonl'));
 export const sharedVectorsPresent = (): boolean => existsSync(SHARED_VECTORS);
 
 export const MISTY_KEY: MeterKey = {

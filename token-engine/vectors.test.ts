@@ -100,7 +100,9 @@ describe('EA07 (STA) vectors need the licensed production tables', () => {
 
   it('the generated TEST tables do not reproduce them (they are not the production set)', () => {
     const test = generateTestStaTables();
-    const matches = staTokens.filter((v) => JSON.stringify(tokensForRequest(v, { staTables: test })) === JSON.stringify(v.expect));
+    const matches = staTokens.filter(
+      (v) => JSON.stringify(tokensForRequest(v, { staTables: test })) === JSON.stringify(v.expect),
+    );
     expect(matches).toEqual([]);
   });
 });
