@@ -137,7 +137,7 @@ describe('MeterDecoder management and test tokens', () => {
     expect(m.enter(mgmt(6, 17_000, 4), NOW)).toMatchObject({
       ok: true,
       kind: 'phaseUnbalance',
-      value: 17_010,
+      value: 17_004,
     });
     expect(m.enter(mgmt(7, 25, 5), NOW)).toMatchObject({ ok: true, kind: 'waterFactor', value: 25 });
     m.setTamper();
