@@ -17,6 +17,7 @@ interface SimulateOptions {
   profile: string;
   seed: string;
   acceleration: string;
+  start?: string;
   config?: string;
 }
 
@@ -73,6 +74,7 @@ async function configFrom(
   const r = parseFleetConfig({
     seed: opts.seed,
     acceleration,
+    ...(opts.start !== undefined ? { start: opts.start } : {}),
     meters: [
       { model: opts.model, count, profile: opts.profile, modbusTcp: endpoint, idPrefix: `${opts.model}-` },
     ],
@@ -84,6 +86,7 @@ async function configFrom(
     'meters[0].model': '--model',
     'meters[0].profile': '--profile',
     acceleration: '--acceleration',
+    start: '--start',
     'meters[0]': '--meters',
   };
   return { ok: false, errors: r.errors.map((e) => e.replace(/^[^:]+/, (p) => flags[p] ?? p)) };
@@ -98,7 +101,8 @@ export function registerSimulateCommands(program: Command, ctx: CliContext): voi
     .option('--modbus-tcp <host:port>', 'Modbus TCP endpoint to listen on (port 0 picks a free one)')
     .option('--profile <kind>', 'load profile: household or small-business', 'household')
     .option('--seed <seed>', 'seed of the deterministic load profiles', '1')
-    .option('--acceleration <x>', 'simulated seconds per real second', '1')
+    .option('--acceleration <x>', 'simulated seconds per real second (0 freezes the clock at --start)', '1')
+    .option('--start <iso>', 'simulated start instant, e.g. 2026-01-15T12:00:00Z (default: now)')
     .option(
       '--config <file>',
       'fleet file (YAML/JSON): mixed models, transports, profiles, faults, anomalies',

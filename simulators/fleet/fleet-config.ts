@@ -41,7 +41,7 @@ export interface MeterGroup {
 
 export interface FleetConfig {
   readonly seed: string | number;
-  /** Simulated seconds per real second. */
+  /** Simulated seconds per real second; 0 freezes the clock at `start` (reproducible values for tests). */
   readonly acceleration: number;
   /** Simulated start instant (ms since epoch); default: now. */
   readonly start?: number;
@@ -257,7 +257,7 @@ export function parseFleetConfig(input: unknown): ParseResult<FleetConfig> {
         ? input.seed
         : c.fail('seed', 'must be a string or number');
   const acceleration =
-    input.acceleration === undefined ? 1 : c.num(input.acceleration, 'acceleration', 0.001, 1e7);
+    input.acceleration === undefined ? 1 : c.num(input.acceleration, 'acceleration', 0, 1e7);
   const start = input.start === undefined ? undefined : c.time(input.start, 'start');
   if (!Array.isArray(input.meters) || input.meters.length === 0)
     c.fail('meters', 'must be a non-empty list of meter groups');

@@ -102,7 +102,7 @@ export class Iec62056Simulator {
     for (const raw of chunk) {
       const c = String.fromCharCode(raw & 0x7f);
       // A request always starts with '/', an option select with ACK: resynchronise on either.
-      if (c === '/' || raw === ACK) this.line = '';
+      if (c === '/' || (raw & 0x7f) === ACK) this.line = '';
       this.line += c;
       if (this.line.length > MAX_LINE) this.line = '';
       if (this.line.endsWith(CRLF)) {

@@ -71,6 +71,7 @@ export class LoadProfile {
   private readonly key: number;
   /** kW per shape unit, so the mean over a year is annualKwh / 8760 h. */
   private readonly kwPerUnit: number;
+  private lastDay: { day: number; kw: number; shape: Float64Array } | undefined;
 
   constructor(options: LoadProfileOptions) {
     this.kind = options.kind;
@@ -91,7 +92,8 @@ export class LoadProfile {
     const day = Math.floor(slot / SLOTS_PER_DAY);
     const h = (slot - day * SLOTS_PER_DAY) * SLOT_HOURS;
     const dayNoise = Math.exp(0.1 * normal(this.key, day, 1) - 0.5 * 0.1 ** 2);
-    const slotNoise = Math.exp(0.15 * normal(this.key, slot, 2) - 0.5 * 0.15 ** 2);
+    // Mean-one noise, clipped so power stays positive (the Irwin–Hall draw is bounded at ±3.5σ anyway).
+    const slotNoise = Math.max(0.3, 1 + 0.15 * normal(this.key, slot, 2));
     return (
       this.kwPerUnit * shape(this.kind, dayType(day), h) * seasonal(this.kind, day) * dayNoise * slotNoise
     );
@@ -140,6 +142,20 @@ export class LoadProfile {
   gauss(a: number, b = 0): number {
     return normal(this.key, a, b);
   }
+}
+
+const shapeTables = new Map<string, Float64Array>();
+
+/** The daily curve of a kind and day type at the 96 slot points, computed once. */
+function shapeTable(kind: ProfileKind, day: DayType): Float64Array {
+  const k = `${kind}/${day}`;
+  let t = shapeTables.get(k);
+  if (!t) {
+    t = new Float64Array(SLOTS_PER_DAY);
+    for (let s = 0; s < SLOTS_PER_DAY; s++) t[s] = shape(kind, day, s * SLOT_HOURS);
+    shapeTables.set(k, t);
+  }
+  return t;
 }
 
 const meanCache = new Map<ProfileKind, number>();

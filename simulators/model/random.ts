@@ -30,9 +30,15 @@ export function uniform(key: number, a: number, b = 0): number {
   return h / 0x1_0000_0000;
 }
 
-/** Approximately standard normal (Irwin–Hall with 4 uniforms, scaled to unit variance): smooth enough for load noise. */
+const IRWIN_HALL_4 = Math.sqrt(3) / 255;
+
+/**
+ * Approximately standard normal: Irwin–Hall sum of the four bytes of one hash (four 8-bit uniforms),
+ * scaled to unit variance. One hash per draw keeps a year of quarter-hours cheap; smooth enough for
+ * load noise.
+ */
 export function normal(key: number, a: number, b = 0): number {
-  let s = 0;
-  for (let i = 0; i < 4; i++) s += uniform(key, a, b * 4 + i + 1);
-  return (s - 2) * Math.sqrt(3);
+  const h = Math.floor(uniform(key, a, b) * 0x1_0000_0000);
+  const s = (h & 0xff) + ((h >>> 8) & 0xff) + ((h >>> 16) & 0xff) + (h >>> 24);
+  return (s - 510) * IRWIN_HALL_4;
 }

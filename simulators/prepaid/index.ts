@@ -1,0 +1,1 @@
+export { MqttPrepaidMeter, type MqttPrepaidMeterOptions, type PrepaidEntryResult } from './mqtt-prepaid-meter.js';
