@@ -21,32 +21,51 @@ export interface DailyBatchSource {
   batches(query: BatchQuery): AsyncIterable<MeterSeries[]>;
 }
 
+// One text per meter, "offset consumption first last resets" per day, ';'-separated: PGlite and pg both
+// hand a single text over far faster than five parsed arrays (measured: ~1.5× on PGlite), and
+// float8::text is the shortest exact representation (PostgreSQL ≥ 12, extra_float_digits = 1).
 const BATCH_SQL = `
 SELECT meter_id,
-  array_agg((day - $3::date)::int ORDER BY day) AS d,
-  array_agg(consumption ORDER BY day) AS c,
-  array_agg(first_value ORDER BY day) AS f,
-  array_agg(last_value ORDER BY day) AS l,
-  array_agg(resets ORDER BY day) AS r
+  string_agg(concat_ws(' ', day - $3::date, consumption, coalesce(first_value::text, 'n'),
+    coalesce(last_value::text, 'n'), resets), ';' ORDER BY day) AS s
 FROM daily_consumption
-WHERE obis = $1 AND meter_id > $2
+WHERE obis = $1 AND meter_id > $2 AND meter_id <= $8
   AND (day BETWEEN $4::date AND $5::date OR day BETWEEN $6::date AND $7::date)
-GROUP BY meter_id ORDER BY meter_id LIMIT $8`;
+GROUP BY meter_id ORDER BY meter_id`;
+
+// The batch's last meter id by a loose index scan (one primary-key probe per meter): bounding the
+// aggregate by a key range keeps each batch's cost proportional to the batch, not to the meters
+// left (GROUP BY … LIMIT would aggregate every remaining meter first).
+const BOUND_SQL = `
+WITH RECURSIVE ids(meter_id, n) AS (
+  (SELECT meter_id, 1 FROM daily_consumption WHERE meter_id > $1 ORDER BY meter_id LIMIT 1)
+  UNION ALL
+  SELECT (SELECT d.meter_id FROM daily_consumption d WHERE d.meter_id > ids.meter_id ORDER BY d.meter_id LIMIT 1), n + 1
+  FROM ids WHERE ids.meter_id IS NOT NULL AND n < $2
+)
+SELECT max(meter_id) AS upper FROM ids`;
 
 interface BatchRow {
   meter_id: string;
-  d: number[];
-  c: number[];
-  f: (number | null)[];
-  l: (number | null)[];
-  r: (number | null)[];
+  s: string;
+}
+
+export interface SqlDailyBatchSourceOptions {
+  db: SqlExecutor;
+  /**
+   * Batches read ahead while the previous one is being analysed (default 2): on PostgreSQL the
+   * server aggregates the next batch on another core while Node detects on this one.
+   */
+  readAhead?: number;
 }
 
 export class SqlDailyBatchSource implements DailyBatchSource {
   private readonly db: SqlExecutor;
+  private readonly readAhead: number;
 
-  constructor(options: { db: SqlExecutor }) {
+  constructor(options: SqlDailyBatchSourceOptions) {
     this.db = options.db;
+    this.readAhead = Math.max(1, options.readAhead ?? 2);
   }
 
   async *batches(query: BatchQuery): AsyncIterable<MeterSeries[]> {
@@ -60,17 +79,30 @@ export class SqlDailyBatchSource implements DailyBatchSource {
       dayString(query.asOf - WEEKDAY_ALIGNED_YEAR),
     ];
     let after = '';
+    let exhausted = false;
+    const inflight: Promise<MeterSeries[]>[] = [];
+    const fetch = async (lower: string, upper: string): Promise<MeterSeries[]> => {
+      const { rows } = await this.db.query<BatchRow>(BATCH_SQL, [query.obis, lower, ...params, upper]);
+      return rows.map((row) => toSeries(row, query.obis, start, length));
+    };
     for (;;) {
-      const { rows } = await this.db.query<BatchRow>(BATCH_SQL, [
-        query.obis,
-        after,
-        ...params,
-        query.batchSize,
-      ]);
-      if (rows.length === 0) return;
-      yield rows.map((row) => toSeries(row, query.obis, start, length));
-      after = rows[rows.length - 1]!.meter_id;
-      if (rows.length < query.batchSize) return;
+      while (!exhausted && inflight.length < this.readAhead) {
+        const bound = await this.db.query<{ upper: string | null }>(BOUND_SQL, [after, query.batchSize]);
+        const upper = bound.rows[0]?.upper;
+        if (!upper) {
+          exhausted = true;
+          break;
+        }
+        const p = fetch(after, upper);
+        p.catch(() => undefined); // awaited below, in order; this only keeps a read-ahead failure from going unhandled
+        inflight.push(p);
+        after = upper;
+      }
+      const next = inflight.shift();
+      if (!next) return;
+      const batch = await next;
+      // A key range without this register's rows in the windows is skipped, not the end.
+      if (batch.length) yield batch;
     }
   }
 }
@@ -80,12 +112,13 @@ function toSeries(row: BatchRow, obis: string, start: number, length: number): M
   const first = new Float64Array(length).fill(NaN);
   const last = new Float64Array(length).fill(NaN);
   const resets = new Int32Array(length);
-  for (let k = 0; k < row.d.length; k++) {
-    const i = row.d[k]!;
-    consumption[i] = row.c[k]!;
-    first[i] = row.f[k] ?? NaN;
-    last[i] = row.l[k] ?? NaN;
-    resets[i] = row.r[k] ?? 0;
+  for (const day of row.s.split(';')) {
+    const [d, c, f, l, r] = day.split(' ');
+    const i = Number(d);
+    consumption[i] = Number(c);
+    first[i] = f === 'n' ? NaN : Number(f);
+    last[i] = l === 'n' ? NaN : Number(l);
+    resets[i] = Number(r) || 0;
   }
   return { meterId: row.meter_id, obis, start, consumption, first, last, resets };
 }

@@ -46,6 +46,8 @@ export interface ScanReport {
   suppressed: number;
   byKind: Record<string, number>;
   elapsedMs: number;
+  /** Where the time went: waiting for batches, detecting, recording. */
+  phases: { readMs: number; detectMs: number; storeMs: number };
 }
 
 /** Water registers (OBIS medium 8): where a night base load means a leak. */
@@ -76,9 +78,14 @@ export class AnomalyScanner {
       suppressed: 0,
       byKind: {},
       elapsedMs: 0,
+      phases: { readMs: 0, detectMs: 0, storeMs: 0 },
     };
     const hourlyObis = o.hourlyObis ?? DEFAULT_HOURLY_OBIS;
-    for await (const batch of o.source.batches({ obis: query.obis, asOf, batchSize: o.batchSize ?? 2000 })) {
+    const batches = o.source.batches({ obis: query.obis, asOf, batchSize: o.batchSize ?? 2000 });
+    let tRead = performance.now();
+    for await (const batch of batches) {
+      const tDetect = performance.now();
+      report.phases.readMs += tDetect - tRead;
       const contexts = o.context ? await o.context.describe(batch.map((s) => s.meterId)) : undefined;
       const found: DetectedAnomaly[] = [];
       for (const s of batch) {
@@ -96,6 +103,8 @@ export class AnomalyScanner {
           if (leak) found.push(leak);
         }
       }
+      const tStore = performance.now();
+      report.phases.detectMs += tStore - tDetect;
       report.meters += batch.length;
       report.detections += found.length;
       for (const d of found) report.byKind[d.kind] = (report.byKind[d.kind] ?? 0) + 1;
@@ -110,6 +119,8 @@ export class AnomalyScanner {
           r.openedIds,
         );
       }
+      tRead = performance.now();
+      report.phases.storeMs += tRead - tStore;
     }
     report.elapsedMs = performance.now() - t0;
     return report;
