@@ -90,13 +90,23 @@ export class LoadProfile {
   /** Active power (kW) at the start of a quarter-hour slot (slot 0 = 1970-01-01T00:00Z). */
   slotPower(slot: number): number {
     const day = Math.floor(slot / SLOTS_PER_DAY);
-    const h = (slot - day * SLOTS_PER_DAY) * SLOT_HOURS;
-    const dayNoise = Math.exp(0.1 * normal(this.key, day, 1) - 0.5 * 0.1 ** 2);
+    const f = this.dayFactors(day);
     // Mean-one noise, clipped so power stays positive (the Irwin–Hall draw is bounded at ±3.5σ anyway).
     const slotNoise = Math.max(0.3, 1 + 0.15 * normal(this.key, slot, 2));
-    return (
-      this.kwPerUnit * shape(this.kind, dayType(day), h) * seasonal(this.kind, day) * dayNoise * slotNoise
-    );
+    return f.kw * f.shape[slot - day * SLOTS_PER_DAY]! * slotNoise;
+  }
+
+  /** Per-day part of slotPower, memoised for the last day asked (integration walks days in order). */
+  private dayFactors(day: number): { day: number; kw: number; shape: Float64Array } {
+    if (this.lastDay?.day === day) return this.lastDay;
+    const dayNoise = Math.exp(0.1 * normal(this.key, day, 1) - 0.5 * 0.1 ** 2);
+    const f = {
+      day,
+      kw: this.kwPerUnit * seasonal(this.kind, day) * dayNoise,
+      shape: shapeTable(this.kind, dayType(day)),
+    };
+    this.lastDay = f;
+    return f;
   }
 
   /** Active power (kW) at time t (ms since epoch): linear between the slot points. */

@@ -1,1 +1,5 @@
-export { MqttPrepaidMeter, type MqttPrepaidMeterOptions, type PrepaidEntryResult } from './mqtt-prepaid-meter.js';
+export {
+  MqttPrepaidMeter,
+  type MqttPrepaidMeterOptions,
+  type PrepaidEntryResult,
+} from './mqtt-prepaid-meter.js';

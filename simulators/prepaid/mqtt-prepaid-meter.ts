@@ -1,6 +1,17 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { TopicScheme, decodePayload, type MeterEvent, type MeterState, type Reading } from '../../protocol/index.js';
-import { MeterDecoder, type MeterEntryResult, type MeterKey, type StaTables } from '../../token-engine/index.js';
+import {
+  TopicScheme,
+  decodePayload,
+  type MeterEvent,
+  type MeterState,
+  type Reading,
+} from '../../protocol/index.js';
+import {
+  MeterDecoder,
+  type MeterEntryResult,
+  type MeterKey,
+  type StaTables,
+} from '../../token-engine/index.js';
 import type { Clock } from '../model/clock.js';
 import { LoadProfile } from '../model/load-profile.js';
 
@@ -68,7 +79,11 @@ export class MqttPrepaidMeter {
   }
 
   private get profile(): LoadProfile {
-    return (this.options.profile ??= new LoadProfile({ kind: 'household', seed: 'prepaid', meterId: this.options.meterId }));
+    return (this.options.profile ??= new LoadProfile({
+      kind: 'household',
+      seed: 'prepaid',
+      meterId: this.options.meterId,
+    }));
   }
 
   async start(): Promise<void> {
@@ -80,7 +95,12 @@ export class MqttPrepaidMeter {
       username: this.options.username,
       password: this.options.password,
       reconnectPeriod: 1000,
-      will: { topic: this.topics.state(this.id), payload: Buffer.from(JSON.stringify(willState)), qos: 1, retain: true },
+      will: {
+        topic: this.topics.state(this.id),
+        payload: Buffer.from(JSON.stringify(willState)),
+        qos: 1,
+        retain: true,
+      },
     });
     this.client.on('message', (topic, payload) => this.onCommand(topic, payload));
     await this.client.subscribeAsync(this.topics.command(this.id, 'token'), { qos: 1 });
@@ -97,7 +117,9 @@ export class MqttPrepaidMeter {
     this.client = undefined;
     if (client) {
       const offline: MeterState = { v: 1, meter: this.id, ts: new Date().toISOString(), online: false };
-      await client.publishAsync(this.topics.state(this.id), JSON.stringify(offline), { qos: 1, retain: true }).catch(() => {});
+      await client
+        .publishAsync(this.topics.state(this.id), JSON.stringify(offline), { qos: 1, retain: true })
+        .catch(() => {});
       await client.endAsync();
     }
   }
@@ -110,10 +132,20 @@ export class MqttPrepaidMeter {
     const digits = /^\d{20}$/.test(token.replace(/[\s-]/g, '')) ? token.replace(/[\s-]/g, '') : undefined;
     if (result.ok) {
       if (result.kind === 'credit') this.lowWarned = false;
-      this.publishEvent({ kind: 'token.accepted', token: digits, credit: round(decoder.credit), detail: result.kind });
+      this.publishEvent({
+        kind: 'token.accepted',
+        token: digits,
+        credit: round(decoder.credit),
+        detail: result.kind,
+      });
       this.updateRelay();
     } else {
-      this.publishEvent({ kind: 'token.rejected', token: digits, reason: result.reason, detail: result.message.slice(0, 200) });
+      this.publishEvent({
+        kind: 'token.rejected',
+        token: digits,
+        reason: result.reason,
+        detail: result.message.slice(0, 200),
+      });
     }
     this.publishState();
     return result;
@@ -172,8 +204,14 @@ export class MqttPrepaidMeter {
   }
 
   private publishEvent(fields: Omit<MeterEvent, 'v' | 'meter' | 'ts'>): void {
-    const event = { v: 1, meter: this.id, ts: new Date(this.clock.now()).toISOString(), ...fields } as MeterEvent;
-    for (const k of Object.keys(event) as Array<keyof MeterEvent>) if (event[k] === undefined) delete event[k];
+    const event = {
+      v: 1,
+      meter: this.id,
+      ts: new Date(this.clock.now()).toISOString(),
+      ...fields,
+    } as MeterEvent;
+    for (const k of Object.keys(event) as Array<keyof MeterEvent>)
+      if (event[k] === undefined) delete event[k];
     this.client?.publish(this.topics.event(this.id), JSON.stringify(event), { qos: 1 });
   }
 
