@@ -1,0 +1,75 @@
+// @ts-check
+/**
+ * Prepaid credit (reported by the meter in its state/events on the live stream) and the token
+ * history of the meter from the ledger, with each token's delivery status.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../lib/api.js';
+import { html } from '../lib/html.js';
+import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';
+import { onLiveEvent } from '../lib/live.js';
+import { listOf } from '../lib/series.js';
+import { formatToken } from './statement.js';
+
+/** @param {string} meterId */
+export const tokensPath = (meterId) => `/api/meters/${encodeURIComponent(meterId)}/tokens`;
+
+/** @param {{ meterId: string }} props */
+export function PrepaidPanel({ meterId }) {
+  const [credit, setCredit] = useState(/** @type {number|null} */ (null));
+  const [tokens, setTokens] = useState(/** @type {any[]|null} */ (null));
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    const off = onLiveEvent((_type, data) => {
+      if (data && data.meter === meterId && typeof data.credit === 'number') setCredit(data.credit);
+    });
+    api(tokensPath(meterId))
+      .then((r) => {
+        setTokens(listOf(r));
+        if (r && typeof r.credit === 'number') setCredit(r.credit);
+      })
+      .catch((e) => setError(e.status === 404 ? t('prepaid.unavailable') : String(e.message)));
+    return off;
+  }, [meterId]);
+
+  return html`<section aria-labelledby="pp-h">
+    <h2 id="pp-h">${t('prepaid.title')}</h2>
+    <div class="tile" data-testid="credit">
+      <span class="k">${t('prepaid.credit')}</span
+      ><span class="v">${credit === null ? '—' : `${fmtNumber(credit, 1)} kWh`}</span>
+    </div>
+    <h3>${t('prepaid.tokens')}</h3>
+    ${error && html`<p class="muted">${error}</p>`}
+    ${tokens && !tokens.length && html`<p class="muted">${t('prepaid.none')}</p>`}
+    ${
+      tokens &&
+      tokens.length > 0 &&
+      html`<table class="data">
+        <thead>
+          <tr>
+            <th scope="col">${t('common.date')}</th>
+            <th scope="col">${t('prepaid.kind')}</th>
+            <th scope="col" class="num">${t('prepaid.units')}</th>
+            <th scope="col" class="num">${t('common.amount')}</th>
+            <th scope="col">${t('prepaid.token')}</th>
+            <th scope="col">${t('prepaid.status')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${tokens.map(
+            (x) =>
+              html`<tr>
+                <td>${fmtDateTime(x.at ?? x.issuedAt ?? x.createdAt)}</td>
+                <td>${t(`statement.${x.kind === 'purchase' || x.kind === 'advance' ? x.kind : 'other'}`)}</td>
+                <td class="num">${fmtNumber(x.units, 1)}</td>
+                <td class="num">${x.money === undefined ? '' : fmtMoney(x.money)}</td>
+                <td class="mono">${formatToken(x.digits ?? x.token)}</td>
+                <td>${x.status ? t(`prepaid.status.${x.status}`) : ''}${x.reason ? ` (${x.reason})` : ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`
+    }
+  </section>`;
+}

@@ -1,0 +1,256 @@
+// @ts-check
+/* global crypto, navigator, window */
+/**
+ * Vending console. Vendors: find the meter, quote, vend, print or share the receipt with its
+ * 20-digit token, grant a kWh advance to an eligible household. Operators also issue management
+ * tokens. Each sale carries a fresh requestId so a retried click can never sell twice.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, paths } from '../lib/api.js';
+import { html } from '../lib/html.js';
+import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';
+import { listOf } from '../lib/series.js';
+import { formatToken } from './statement.js';
+
+export const VEND_PATHS = {
+  quote: '/api/quote',
+  vend: '/api/vend',
+  advance: '/api/advances',
+  management: '/api/management-tokens',
+};
+
+function requestId() {
+  return crypto.randomUUID();
+}
+
+/** @param {{ session: { role: string, vendorId?: string } }} props */
+export function VendingView({ session }) {
+  const [all, setAll] = useState(/** @type {string[]} */ ([]));
+  const [query, setQuery] = useState('');
+  const [meterId, setMeterId] = useState('');
+  const [amount, setAmount] = useState('');
+  const [quote, setQuote] = useState(/** @type {any} */ (null));
+  const [receipt, setReceipt] = useState(/** @type {any} */ (null));
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState('');
+
+  useEffect(() => {
+    api(paths.meters)
+      .then((r) => setAll(listOf(r).map((m) => String(m.id))))
+      .catch(() => setAll([]));
+  }, []);
+
+  const needle = query.trim().toLowerCase();
+  const matches = needle ? all.filter((id) => id.toLowerCase().includes(needle)).slice(0, 8) : [];
+
+  /** @param {string} path @param {Record<string, unknown>} body @param {(r: any) => void} then */
+  async function call(path, body, then) {
+    setBusy(true);
+    setError('');
+    setNote('');
+    try {
+      then(await api(path, { method: 'POST', body }));
+    } catch (e) {
+      setError(String(/** @type {any} */ (e).message));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const money = () => Number(amount.replace(',', '.'));
+  const doQuote = () => call(VEND_PATHS.quote, { meterId, amount: money() }, setQuote);
+  const doVend = () =>
+    call(VEND_PATHS.vend, { meterId, amount: money(), requestId: requestId() }, (r) => {
+      setReceipt({ ...r, title: t('vend.receipt') });
+      setQuote(null);
+    });
+
+  async function share() {
+    if (!receipt) return;
+    const text = `${t('vend.receipt')} ${receipt.meterId} — ${t('vend.token')}: ${formatToken(receipt.token)}`;
+    try {
+      if (navigator.share) await navigator.share({ title: 'metergate', text });
+      else {
+        await navigator.clipboard.writeText(text);
+        setNote(t('vend.copied'));
+      }
+    } catch {
+      /* the user closed the share sheet */
+    }
+  }
+
+  return html`<section>
+    <h1>${t('vend.title')}</h1>
+    <div class="cols">
+      <div class="grow card no-print">
+        <label for="vend-search">${t('vend.search')}</label>
+        <input
+          id="vend-search"
+          type="search"
+          autocomplete="off"
+          value=${query}
+          onInput=${(/** @type {any} */ e) => setQuery(e.currentTarget.value)}
+          onKeyDown=${(/** @type {any} */ e) => e.key === 'Enter' && (setMeterId(query.trim()), setQuote(null))}
+        />
+        ${needle && !matches.length && html`<p class="muted">${t('vend.noMatch')}</p>`}
+        <ul class="plain">
+          ${matches.map(
+            (id) =>
+              html`<li key=${id}>
+                <button
+                  type="button"
+                  class="secondary small"
+                  data-meter=${id}
+                  onClick=${() => (setMeterId(id), setQuote(null), setReceipt(null))}
+                >
+                  ${id}
+                </button>
+              </li>`,
+          )}
+        </ul>
+        ${
+          meterId &&
+          html`<p data-testid="selected"><strong>${t('vend.selected', { id: meterId })}</strong></p>
+            <label for="vend-amount">${t('vend.amount')}</label>
+            <input
+              id="vend-amount"
+              inputmode="decimal"
+              value=${amount}
+              onInput=${(/** @type {any} */ e) => setAmount(e.currentTarget.value)}
+            />
+            <div>
+              <button type="button" class="secondary" disabled=${busy || !(money() > 0)} onClick=${doQuote}>
+                ${t('vend.quote')}
+              </button>
+              <button type="button" disabled=${busy || !(money() > 0)} onClick=${doVend} data-testid="vend">
+                ${t('vend.vend')}
+              </button>
+            </div>
+            ${
+              quote &&
+              html`<p data-testid="quote">
+                ${t('vend.quoteResult', { amount: fmtMoney(quote.money), units: fmtNumber(quote.units, 1) })}
+              </p>`
+            }
+            <${AdvanceForm}
+              meterId=${meterId}
+              busy=${busy}
+              onIssue=${(/** @type {Record<string,unknown>} */ body) =>
+                call(VEND_PATHS.advance, { ...body, requestId: requestId() }, (r) =>
+                  setReceipt({ ...r, title: t('vend.advance') }),
+                )}
+            />
+            ${
+              (session.role === 'operator' || session.role === 'admin') &&
+              html`<${ManagementForm}
+                meterId=${meterId}
+                busy=${busy}
+                onIssue=${(/** @type {Record<string,unknown>} */ body) =>
+                  call(VEND_PATHS.management, { ...body, requestId: requestId() }, (r) =>
+                    setReceipt({ ...r, title: t('vend.management') }),
+                  )}
+              />`
+            }`
+        }
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+      </div>
+      ${receipt && html`<${Receipt} receipt=${receipt} onShare=${share} note=${note} />`}
+    </div>
+  </section>`;
+}
+
+/** @param {{ receipt: any, onShare: () => void, note: string }} props */
+function Receipt({ receipt, onShare, note }) {
+  const r = receipt.receipt ?? {};
+  const tokens =
+    Array.isArray(receipt.tokens) && receipt.tokens.length
+      ? receipt.tokens.map((/** @type {any} */ x) => x.digits ?? x.token ?? x)
+      : [receipt.token];
+  return html`<div class="grow receipt" data-testid="receipt" aria-live="polite">
+    <h2>${receipt.title}</h2>
+    <dl class="evidence">
+      <dt>${t('common.meter')}</dt>
+      <dd>${receipt.meterId}</dd>
+      <dt>${t('common.date')}</dt>
+      <dd>${fmtDateTime(receipt.issuedAt)}</dd>
+      ${
+        r.money !== undefined &&
+        html`<dt>${t('common.amount')}</dt>
+          <dd>${fmtMoney(r.money)}</dd>`
+      }
+      ${
+        r.debtRecovered
+          ? html`<dt>${t('vend.recovered')}</dt>
+              <dd>${fmtMoney(r.debtRecovered)}</dd>`
+          : null
+      }
+      ${
+        r.units !== undefined &&
+        html`<dt>${t('vend.units')}</dt>
+          <dd>${fmtNumber(r.units, 1)} kWh</dd>`
+      }
+    </dl>
+    <p>${t('vend.token')}</p>
+    ${tokens.map((tok) => html`<p class="token" data-testid="token">${formatToken(String(tok))}</p>`)}
+    <button type="button" onClick=${() => window.print()}>${t('vend.print')}</button>
+    <button type="button" class="secondary" onClick=${onShare}>${t('vend.share')}</button>
+    ${note && html`<p role="status">${note}</p>`}
+  </div>`;
+}
+
+/** @param {{ meterId: string, busy: boolean, onIssue: (b: Record<string, unknown>) => void }} props */
+function AdvanceForm({ meterId, busy, onIssue }) {
+  const [units, setUnits] = useState('');
+  const n = Number(units.replace(',', '.'));
+  return html`<fieldset>
+    <legend>${t('vend.advance')}</legend>
+    <label for="adv-units">${t('vend.advanceUnits')}</label>
+    <input
+      id="adv-units"
+      inputmode="decimal"
+      value=${units}
+      onInput=${(/** @type {any} */ e) => setUnits(e.currentTarget.value)}
+    />
+    <button type="button" disabled=${busy || !(n > 0)} onClick=${() => onIssue({ meterId, units: n })}>
+      ${t('vend.advanceGrant')}
+    </button>
+  </fieldset>`;
+}
+
+const ACTIONS = ['clear-credit', 'clear-tamper', 'set-max-power'];
+
+/** @param {{ meterId: string, busy: boolean, onIssue: (b: Record<string, unknown>) => void }} props */
+function ManagementForm({ meterId, busy, onIssue }) {
+  const [action, setAction] = useState(ACTIONS[1]);
+  const [value, setValue] = useState('');
+  return html`<fieldset>
+    <legend>${t('vend.management')}</legend>
+    <label for="mgmt-action">${t('vend.mgmtKind')}</label>
+    <select
+      id="mgmt-action"
+      value=${action}
+      onChange=${(/** @type {any} */ e) => setAction(e.currentTarget.value)}
+    >
+      ${ACTIONS.map((a) => html`<option value=${a}>${t(`mgmt.${a}`)}</option>`)}
+    </select>
+    ${
+      action === 'set-max-power' &&
+      html`<label for="mgmt-value">${t('mgmt.watts')}</label>
+        <input
+          id="mgmt-value"
+          inputmode="numeric"
+          value=${value}
+          onInput=${(/** @type {any} */ e) => setValue(e.currentTarget.value)}
+        />`
+    }
+    <button
+      type="button"
+      disabled=${busy}
+      onClick=${() =>
+        onIssue({ meterId, action, ...(action === 'set-max-power' ? { value: Number(value) } : {}) })}
+    >
+      ${t('vend.mgmtIssue')}
+    </button>
+  </fieldset>`;
+}
