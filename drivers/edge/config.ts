@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_TOPIC_PREFIX, ID_PATTERN } from '../../protocol/index.js';
@@ -98,43 +98,70 @@ function keyOf(pointer: string): string {
     : '(root)';
 }
 
+const TRANSPORTS = { tcp: TcpTransportConfig, rtu: RtuTransportConfig, iec: IecTransportConfig } as const;
+
+function schemaErrors(
+  schema: TSchema,
+  value: unknown,
+  prefix: string,
+  out: string[],
+  seen: Set<string>,
+): void {
+  for (const e of Value.Errors(schema, value)) {
+    const pointer = prefix + e.path;
+    const transport = /^\/meters\/(\d+)\/transport$/.exec(pointer);
+    if (transport && Array.isArray((value as { meters?: unknown }).meters)) {
+      // A union only says "Expected union value": check against the branch `type` names instead.
+      const t = (value as { meters: Array<{ transport?: { type?: unknown } }> }).meters[Number(transport[1])]
+        ?.transport;
+      const branch = TRANSPORTS[String(t?.type) as keyof typeof TRANSPORTS];
+      if (branch) {
+        schemaErrors(branch, t, pointer, out, seen);
+        continue;
+      }
+      if (!seen.has(`${pointer}/type`)) {
+        seen.add(`${pointer}/type`);
+        out.push(`${keyOf(`${pointer}/type`)}: must be one of tcp, rtu, iec`);
+      }
+      continue;
+    }
+    const key = keyOf(pointer);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(`${key}: ${e.message}`);
+  }
+}
+
 /** Validates untrusted config; each error starts with the offending key, e.g. `meters[2].transport.port`. */
 export function validateEdgeConfig(doc: unknown): ConfigResult {
   const errors: string[] = [];
-  if (!Value.Check(EdgeConfig, doc)) {
-    const seen = new Set<string>();
-    for (const e of Value.Errors(EdgeConfig, doc)) {
-      const key = keyOf(e.path);
-      // A union reports every branch; the first message per key is the useful one.
-      if (seen.has(key)) continue;
-      seen.add(key);
-      errors.push(`${key}: ${e.message}`);
-      if (errors.length >= 20) break;
-    }
-    return { ok: false, errors };
-  }
-  const cfg = doc as EdgeConfig;
+  schemaErrors(EdgeConfig, doc, '', errors, new Set());
+  const meters = (doc as { meters?: unknown } | null)?.meters;
   const ids = new Set<string>();
   const lines = new Map<string, string>();
-  cfg.meters.forEach((m, i) => {
-    if (ids.has(m.id)) errors.push(`meters[${i}].id: duplicate meter id ${m.id}`);
-    ids.add(m.id);
-    if (m.transport.type !== 'iec') {
-      if (!m.model) errors.push(`meters[${i}].model: required for Modbus meters`);
-      else if (!CATALOGUE[m.model])
+  (Array.isArray(meters) ? (meters as Partial<MeterConfig>[]) : []).forEach((m, i) => {
+    if (typeof m !== 'object' || m === null) return;
+    if (typeof m.id === 'string') {
+      if (ids.has(m.id)) errors.push(`meters[${i}].id: duplicate meter id ${m.id}`);
+      ids.add(m.id);
+    }
+    const t = m.transport as MeterConfig['transport'] | undefined;
+    if (t?.type !== 'iec') {
+      if (m.model === undefined) errors.push(`meters[${i}].model: required for Modbus meters`);
+      else if (typeof m.model === 'string' && !CATALOGUE[m.model])
         errors.push(
           `meters[${i}].model: unknown model ${JSON.stringify(m.model)} (known: ${Object.keys(CATALOGUE).join(', ')})`,
         );
     }
-    if (m.transport.type === 'rtu') {
-      const sig = `${m.transport.baud ?? 9600}/${m.transport.parity ?? 'even'}`;
-      const prev = lines.get(m.transport.path);
+    if (t?.type === 'rtu' && typeof t.path === 'string') {
+      const sig = `${t.baud ?? 9600}/${t.parity ?? 'even'}`;
+      const prev = lines.get(t.path);
       if (prev && prev !== sig)
-        errors.push(`meters[${i}].transport.baud: line ${m.transport.path} is already configured as ${prev}`);
-      lines.set(m.transport.path, sig);
+        errors.push(`meters[${i}].transport.baud: line ${t.path} is already configured as ${prev}`);
+      lines.set(t.path, sig);
     }
   });
-  return errors.length ? { ok: false, errors } : { ok: true, value: cfg };
+  return errors.length ? { ok: false, errors: errors.slice(0, 30) } : { ok: true, value: doc as EdgeConfig };
 }
 
 /** Reads and validates a YAML or JSON edge config file; throws DriverError listing every bad key. */

@@ -67,7 +67,7 @@ export class Edge {
     await this.outbox.start();
     this.metrics.depth(this.outbox.stats().depth);
     this.seq = new SeqStore({ dir: path.join(cfg.outbox.dir, 'seq') });
-    await this.seq.start();
+    await this.seq.start(cfg.meters.map((m) => m.id));
     this.publisher = new MqttPublisher({
       url: cfg.broker.url,
       username: cfg.broker.username,

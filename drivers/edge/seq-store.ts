@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DriverError } from '../errors.js';
 
 /** Sequence numbers handed out per reservation write; a crash skips at most this many, never reuses. */
 export const SEQ_BLOCK = 1000;
@@ -19,15 +20,27 @@ export class SeqStore {
     this.file = path.join(opts.dir, 'seq.json');
   }
 
-  async start(): Promise<void> {
+  /** Loads the file and reserves a block for every meter in `meters` with one write. */
+  async start(meters: readonly string[] = []): Promise<void> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    if (!fs.existsSync(this.file)) return;
-    const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, unknown>;
-    for (const [meter, v] of Object.entries(data)) {
-      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-        this.next.set(meter, v);
-        this.reserved.set(meter, v);
+    if (fs.existsSync(this.file)) {
+      let data: Record<string, unknown> = {};
+      try {
+        data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, unknown>;
+      } catch {
+        // Written by rename, so never torn; unreadable means damaged by hand: refuse rather than reuse seqs.
+        throw new DriverError('MG_ERR_DRIVER_OUTBOX_IO', `${this.file} is not valid JSON; fix or remove it`);
       }
+      for (const [meter, v] of Object.entries(data)) {
+        if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+          this.next.set(meter, v);
+          this.reserved.set(meter, v);
+        }
+      }
+    }
+    if (meters.length > 0) {
+      for (const m of meters) this.reserved.set(m, (this.next.get(m) ?? 0) + SEQ_BLOCK);
+      this.write(this.reserved);
     }
   }
 

@@ -54,6 +54,7 @@ export class FileOutbox implements Outbox {
   private ackFd: number | null = null;
   private nextId = 1;
   private dirty = false;
+  private syncing = false;
   private syncTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private ackLines = 0;
@@ -88,7 +89,8 @@ export class FileOutbox implements Outbox {
     if (this.syncTimer) clearInterval(this.syncTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.syncTimer = this.sweepTimer = null;
-    this.syncNow();
+    await this.waitForSync();
+    this.syncNow(true);
     if (this.segFd !== null) fs.closeSync(this.segFd);
     if (this.ackFd !== null) fs.closeSync(this.ackFd);
     this.segFd = this.ackFd = null;
@@ -139,7 +141,12 @@ export class FileOutbox implements Outbox {
   }
 
   async flush(): Promise<void> {
-    this.syncNow();
+    await this.waitForSync();
+    this.syncNow(true);
+  }
+
+  private async waitForSync(): Promise<void> {
+    while (this.syncing) await new Promise((r) => setTimeout(r, 1));
   }
 
   private forget(id: number, slot: Slot): void {
@@ -160,8 +167,11 @@ export class FileOutbox implements Outbox {
 
   private rotate(firstId: number): void {
     if (this.segFd !== null) {
-      fs.fdatasyncSync(this.segFd);
-      fs.closeSync(this.segFd);
+      // Its last lines are already in the kernel; make them stable off the event loop, then close.
+      // (A pending batched fdatasync on this fd is harmless: close waits for no one, and fdatasync
+      // on a closed fd only reports EBADF to a callback that ignores it.)
+      const old = this.segFd;
+      fs.fdatasync(old, () => fs.close(old, () => undefined));
     }
     const prev = this.active;
     const file = path.join(this.opts.dir, `seg-${String(firstId).padStart(16, '0')}.jsonl`);
@@ -289,10 +299,26 @@ export class FileOutbox implements Outbox {
     this.ackLines = lines.length;
   }
 
-  private syncNow(): void {
-    if (!this.dirty) return;
+  /**
+   * fdatasync off the event loop (libuv thread pool): a slow disk must not stall polling. At most one
+   * sync runs at a time; `final` (stop) syncs synchronously before the files are closed.
+   */
+  private syncNow(final = false): void {
+    if (final) {
+      this.dirty = false;
+      if (this.segFd !== null) fs.fdatasyncSync(this.segFd);
+      if (this.ackFd !== null) fs.fdatasyncSync(this.ackFd);
+      return;
+    }
+    if (!this.dirty || this.syncing) return;
     this.dirty = false;
-    if (this.segFd !== null) fs.fdatasyncSync(this.segFd);
-    if (this.ackFd !== null) fs.fdatasyncSync(this.ackFd);
+    const fds = [this.segFd, this.ackFd].filter((fd): fd is number => fd !== null);
+    this.syncing = true;
+    let left = fds.length;
+    const done = () => {
+      if (--left <= 0) this.syncing = false;
+    };
+    if (left === 0) this.syncing = false;
+    for (const fd of fds) fs.fdatasync(fd, done);
   }
 }
