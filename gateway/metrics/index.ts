@@ -1,0 +1,1 @@
+export { metricsPlugin, type MetricsPluginOptions } from './metrics-plugin.js';
