@@ -70,3 +70,4 @@ export {
   type FleetServer,
   type ServedEndpoint,
 } from './fleet/fleet-runner.js';
+export { openPtyPair, type PtyPair } from './testing/pty-pair.js';
