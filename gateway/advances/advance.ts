@@ -1,0 +1,114 @@
+import { randomInt } from 'node:crypto';
+import { ApiError, type Principal } from '../auth/index.js';
+import { LedgerErrorCodes } from '../ledger/errors.js';
+import {
+  audit,
+  cents,
+  money,
+  newVendId,
+  nextTid,
+  recordIssue,
+  requestHash,
+  type IssueResult,
+} from '../vending/ledger-tx.js';
+import type { VendingService } from '../vending/service.js';
+
+export interface AdvanceRequest {
+  meterId: string;
+  requestId: string;
+  /** kWh (or m³) of emergency credit. */
+  units: number;
+}
+
+/** Defaults when the customer has no programme: at most 20 units per advance, 50 outstanding. */
+export const DEFAULT_MAX_ADVANCE_UNITS = 20;
+export const DEFAULT_OUTSTANDING_LIMIT = 50;
+
+/**
+ * Emergency credit for low-income households: an immediate credit token now, recorded as a debt
+ * valued at the advance unit value (default: the first block's price for this customer, tax
+ * included) and recovered from later purchases by the customer's or programme's policy.
+ * Eligibility: the social flag, at most the programme's units per advance, and the debt after
+ * this advance within the programme's outstanding limit.
+ */
+export async function grantAdvance(
+  service: VendingService,
+  principal: Principal,
+  req: AdvanceRequest,
+): Promise<IssueResult> {
+  if (!req.requestId) throw new ApiError(400, LedgerErrorCodes.invalidInput, 'requestId is required');
+  if (!Number.isFinite(req.units) || req.units < 0.1) {
+    throw new ApiError(422, LedgerErrorCodes.amountRange, 'units must be at least 0.1');
+  }
+  const hash = requestHash({
+    op: 'advance',
+    meterId: req.meterId,
+    units: req.units,
+    vendor: principal.vendorId,
+  });
+  return service.issue(req.meterId, req.requestId, hash, async (tx, meter) => {
+    if (!meter.social) {
+      throw new ApiError(
+        422,
+        LedgerErrorCodes.notEligible,
+        `customer ${meter.customer_id} is not flagged for the social programme`,
+      );
+    }
+    const maxUnits = meter.max_advance_units ?? DEFAULT_MAX_ADVANCE_UNITS;
+    const limit = meter.outstanding_limit ?? DEFAULT_OUTSTANDING_LIMIT;
+    if (req.units > maxUnits) {
+      throw new ApiError(422, LedgerErrorCodes.advanceLimit, `an advance is at most ${maxUnits} units`);
+    }
+    const def = meter.definition;
+    const first = def.blocks[0]!;
+    const unitValue = def.advanceUnitValue ?? (first.socialPrice ?? first.price) * (1 + def.taxRate);
+    const tenths = Math.round(req.units * 10);
+    const units = tenths / 10;
+    const valueCents = Math.ceil((tenths * unitValue * 100) / 10 - 1e-9);
+    if (cents(meter.debt) + valueCents > cents(limit)) {
+      throw new ApiError(
+        422,
+        LedgerErrorCodes.advanceLimit,
+        `outstanding advances would reach ${money(cents(meter.debt) + valueCents)} ${meter.currency}, above the limit ${limit}`,
+      );
+    }
+    const now = service.now();
+    const tid = nextTid(meter, now);
+    const cipher = await service.minter.cipherFor(tx, meter);
+    const digits = service.minter.credit(cipher, meter, units, tid, randomInt(16));
+    const debtAfter = money(cents(meter.debt) + valueCents);
+    const result: IssueResult = {
+      vendId: newVendId(),
+      requestId: req.requestId,
+      kind: 'advance',
+      meterId: meter.id,
+      customerId: meter.customer_id,
+      vendorId: principal.vendorId ?? null,
+      issuedAt: now.toISOString(),
+      currency: meter.currency,
+      receipt: { units, value: money(valueCents), unitValue, debtAfter, recovery: meter.policy },
+      tokens: [
+        { digits, tid, tokenClass: 0, subclass: { electricity: 0, water: 1, gas: 2 }[meter.supply], units },
+      ],
+      token: digits,
+    };
+    await recordIssue(tx, { result, requestHash: hash, principal, units: 0 }, meter);
+    await tx.query(
+      'INSERT INTO advances (vend_id, customer_id, meter_id, units, value) VALUES ($1, $2, $3, $4, $5)',
+      [result.vendId, meter.customer_id, meter.id, units, money(valueCents)],
+    );
+    await tx.query('UPDATE customers SET debt = debt + $2 WHERE id = $1', [
+      meter.customer_id,
+      money(valueCents),
+    ]);
+    await tx.query('UPDATE meters SET last_tid = $2 WHERE id = $1', [meter.id, tid]);
+    await audit(tx, principal, 'advance', meter.id, {
+      vendId: result.vendId,
+      tid,
+      units,
+      value: money(valueCents),
+      debtAfter,
+    });
+    return result;
+  });
+}

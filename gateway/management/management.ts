@@ -1,0 +1,230 @@
+import { randomInt } from 'node:crypto';
+import { BASE_DATES, deriveDecoderKey, type BaseDate } from '../../token-engine/index.js';
+import { ApiError, type Principal } from '../auth/index.js';
+import { LedgerErrorCodes } from '../ledger/errors.js';
+import {
+  audit,
+  newVendId,
+  nextTid,
+  recordIssue,
+  requestHash,
+  type IssueResult,
+} from '../vending/ledger-tx.js';
+import type { VendingService } from '../vending/service.js';
+
+export type ManagementAction = 'clear-credit' | 'clear-tamper' | 'set-max-power';
+
+export interface ManagementRequest {
+  meterId: string;
+  requestId: string;
+  action: ManagementAction;
+  /** Watts for set-max-power; register selector for clear-credit (default 0xFFFF = all registers). */
+  value?: number;
+}
+
+const SUBCLASS: Record<ManagementAction, 0 | 1 | 5> = {
+  'set-max-power': 0,
+  'clear-credit': 1,
+  'clear-tamper': 5,
+};
+
+/** Class 2 management tokens (IEC 62055-41 §6.2.3): TID-bearing, so they go through the same meter lock. */
+export async function issueManagementToken(
+  service: VendingService,
+  principal: Principal,
+  req: ManagementRequest,
+): Promise<IssueResult> {
+  if (!req.requestId) throw new ApiError(400, LedgerErrorCodes.invalidInput, 'requestId is required');
+  const subclass = SUBCLASS[req.action];
+  if (subclass === undefined) {
+    throw new ApiError(
+      400,
+      LedgerErrorCodes.invalidInput,
+      'action must be clear-credit, clear-tamper or set-max-power',
+    );
+  }
+  let value = 0;
+  if (req.action === 'set-max-power') {
+    if (!Number.isInteger(req.value) || req.value! < 0 || req.value! > 18_201_624) {
+      throw new ApiError(
+        422,
+        LedgerErrorCodes.amountRange,
+        'set-max-power needs value: watts, an integer 0..18201624',
+      );
+    }
+    value = req.value!;
+  } else if (req.action === 'clear-credit') {
+    value = req.value ?? 0xffff;
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+      throw new ApiError(
+        422,
+        LedgerErrorCodes.amountRange,
+        'clear-credit value is a register selector 0..65535 (65535 = all)',
+      );
+    }
+  }
+  const hash = requestHash({ op: 'management', meterId: req.meterId, action: req.action, value });
+  return service.issue(req.meterId, req.requestId, hash, async (tx, meter) => {
+    const now = service.now();
+    const tid = nextTid(meter, now);
+    const cipher = await service.minter.cipherFor(tx, meter);
+    const digits = service.minter.management(cipher, meter, subclass, value, tid, randomInt(16));
+    const result: IssueResult = {
+      vendId: newVendId(),
+      requestId: req.requestId,
+      kind: 'management',
+      meterId: meter.id,
+      customerId: meter.customer_id,
+      vendorId: null,
+      issuedAt: now.toISOString(),
+      currency: meter.currency,
+      receipt: { action: req.action, value },
+      tokens: [{ digits, tid, tokenClass: 2, subclass, units: 0 }],
+      token: digits,
+    };
+    await recordIssue(tx, { result, requestHash: hash, principal }, meter);
+    await tx.query('UPDATE meters SET last_tid = $2 WHERE id = $1', [meter.id, tid]);
+    await audit(tx, principal, `management.${req.action}`, meter.id, { vendId: result.vendId, tid, value });
+    return result;
+  });
+}
+
+export interface KeyChangeRequest {
+  requestId: string;
+  meterIds: string[];
+  /** New key revision (default current + 1). */
+  krn?: number;
+  /** New key expiry number (default unchanged). */
+  ken?: number;
+  /** RO=1: the meter clears its TID memory and moves to the next base date (TID rollover migration). */
+  rollover?: boolean;
+  /** Vault entry of a new vending key (default: the meter's current one). */
+  keyRef?: string;
+}
+
+export interface KeyChangeOutcome {
+  meterId: string;
+  ok: boolean;
+  result?: IssueResult;
+  error?: { code: string; message: string };
+}
+
+function nextBaseDate(b: BaseDate): BaseDate | undefined {
+  return BASE_DATES[BASE_DATES.indexOf(b) + 1];
+}
+
+/**
+ * Key change for one or many meters (IEC 62055-41 key change tokens, encrypted under the current
+ * key and carrying the new one). Each meter runs in its own transaction under the meter lock, with
+ * request id `<requestId>:<meterId>`, so a retried batch replays the meters already done and
+ * finishes the rest.
+ */
+export async function changeKeys(
+  service: VendingService,
+  principal: Principal,
+  req: KeyChangeRequest,
+): Promise<KeyChangeOutcome[]> {
+  if (!req.requestId) throw new ApiError(400, LedgerErrorCodes.invalidInput, 'requestId is required');
+  const out: KeyChangeOutcome[] = [];
+  for (const meterId of req.meterIds) {
+    const hash = requestHash({
+      op: 'key-change',
+      meterId,
+      krn: req.krn,
+      ken: req.ken,
+      rollover: !!req.rollover,
+      keyRef: req.keyRef,
+    });
+    try {
+      const result = await service.issue(meterId, `${req.requestId}:${meterId}`, hash, async (tx, meter) => {
+        const krn = req.krn ?? meter.krn + 1;
+        if (!Number.isInteger(krn) || krn < 1 || krn > 9) {
+          throw new ApiError(
+            422,
+            LedgerErrorCodes.keyChange,
+            `meter ${meter.id}: new KRN must be 1..9 (current ${meter.krn})`,
+          );
+        }
+        const ken = req.ken ?? meter.ken;
+        const ro: 0 | 1 = req.rollover ? 1 : 0;
+        const baseDate = ro ? nextBaseDate(meter.base_date) : meter.base_date;
+        if (!baseDate)
+          throw new ApiError(
+            422,
+            LedgerErrorCodes.keyChange,
+            `meter ${meter.id}: no base date after ${meter.base_date}`,
+          );
+        const keyRef = req.keyRef ?? meter.key_ref;
+        const current = await service.minter.cipherFor(tx, meter);
+        let newDecoderKey: Uint8Array;
+        try {
+          const key = await service.minter.meterKey(tx, {
+            ...meter,
+            key_ref: keyRef,
+            krn,
+            ken,
+            base_date: baseDate,
+          });
+          newDecoderKey = deriveDecoderKey(key);
+        } catch (err) {
+          throw new ApiError(
+            422,
+            LedgerErrorCodes.keyChange,
+            `meter ${meter.id}: new key unavailable (${(err as { code?: string }).code ?? 'error'})`,
+          );
+        }
+        const digits = service.minter.keyChange(current, {
+          decoderKey: newDecoderKey,
+          ken,
+          krn,
+          ti: meter.ti,
+          kt: meter.kt,
+          ro,
+          sgc: meter.sgc,
+        });
+        const now = service.now();
+        const result: IssueResult = {
+          vendId: newVendId(),
+          requestId: `${req.requestId}:${meterId}`,
+          kind: 'key-change',
+          meterId: meter.id,
+          customerId: meter.customer_id,
+          vendorId: null,
+          issuedAt: now.toISOString(),
+          currency: meter.currency,
+          receipt: {
+            from: { krn: meter.krn, ken: meter.ken, baseDate: meter.base_date },
+            to: { krn, ken, baseDate },
+            rollover: ro === 1,
+          },
+          tokens: digits.map((d, i) => ({
+            digits: d,
+            tid: null,
+            tokenClass: 2,
+            subclass: [3, 4, 8, 9][i]!,
+            units: 0,
+            section: i + 1,
+          })),
+          token: digits[0]!,
+        };
+        await recordIssue(tx, { result, requestHash: hash, principal }, meter);
+        await tx.query(
+          `UPDATE meters SET krn = $2, ken = $3, base_date = $4, key_ref = $5, last_tid = CASE WHEN $6 THEN NULL ELSE last_tid END WHERE id = $1`,
+          [meter.id, krn, ken, baseDate, keyRef, ro === 1],
+        );
+        await audit(tx, principal, 'management.key-change', meter.id, {
+          vendId: result.vendId,
+          from: result.receipt.from,
+          to: result.receipt.to,
+          rollover: ro === 1,
+        });
+        return result;
+      });
+      out.push({ meterId, ok: true, result });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      out.push({ meterId, ok: false, error: { code: err.code, message: err.message } });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,221 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { TID_MAX, tidFromTime } from '../../token-engine/index.js';
+import { ApiError, type Principal } from '../auth/index.js';
+import type { SqlExecutor } from '../db/index.js';
+import { LedgerErrorCodes } from '../ledger/errors.js';
+import type { MeterRow } from '../ledger/registry.js';
+import type { RecoveryPolicy, TariffDefinition } from '../tariffs/index.js';
+
+/** The meter row locked for one issuing transaction, joined with what pricing needs. */
+export interface LockedMeter extends MeterRow {
+  social: boolean;
+  debt: number;
+  currency: string;
+  definition: TariffDefinition;
+  policy: RecoveryPolicy;
+  max_advance_units: number | null;
+  outstanding_limit: number | null;
+}
+
+export interface IssuedToken {
+  digits: string;
+  tid: number | null;
+  tokenClass: number;
+  subclass: number;
+  units: number;
+  /** Key change sections: 1..4. */
+  section?: number;
+}
+
+/** What a vend (or advance, management token, key change) answers; stored verbatim for replays. */
+export interface IssueResult {
+  vendId: string;
+  requestId: string;
+  kind: 'purchase' | 'advance' | 'management' | 'key-change';
+  meterId: string;
+  customerId: string;
+  vendorId: string | null;
+  issuedAt: string;
+  currency: string;
+  receipt: Record<string, unknown>;
+  tokens: IssuedToken[];
+  /** The first token's digits (the one to type for credit). */
+  token: string;
+  /** True when this answer replays an earlier identical request. */
+  replayed?: boolean;
+}
+
+/**
+ * Lock the meter and its customer for the rest of the transaction (SELECT … FOR UPDATE): every
+ * issuing path for a meter is serialised here, which is what keeps TIDs strictly increasing and
+ * the monthly position and debt consistent. Lock order is always meter → customer.
+ */
+export async function lockMeter(tx: SqlExecutor, meterId: string, lock = true): Promise<LockedMeter> {
+  const { rows } = await tx.query<
+    MeterRow & {
+      social: boolean;
+      debt: number;
+      currency: string;
+      definition: TariffDefinition;
+      c_mode: RecoveryPolicy['mode'] | null;
+      c_value: number | null;
+      p_mode: RecoveryPolicy['mode'] | null;
+      p_value: number | null;
+      max_advance_units: number | null;
+      outstanding_limit: number | null;
+    }
+  >(
+    `SELECT m.*, c.social, c.debt, t.currency, t.definition,
+            c.recovery_mode AS c_mode, c.recovery_value AS c_value,
+            p.recovery_mode AS p_mode, p.recovery_value AS p_value, p.max_advance_units, p.outstanding_limit
+       FROM meters m
+       JOIN customers c ON c.id = m.customer_id
+       JOIN tariffs t ON t.id = m.tariff_id
+       LEFT JOIN programmes p ON p.id = c.programme_id
+      WHERE m.id = $1
+      ${lock ? 'FOR UPDATE OF m, c' : ''}`,
+    [meterId],
+  );
+  const r = rows[0];
+  if (!r) throw new ApiError(404, LedgerErrorCodes.unknownMeter, `unknown meter ${JSON.stringify(meterId)}`);
+  const mode = r.c_mode ?? r.p_mode ?? 'percent';
+  const value = r.c_mode ? r.c_value : r.p_mode ? r.p_value : 25;
+  const policy: RecoveryPolicy = mode === 'full' ? { mode } : { mode, value: value ?? 25 };
+  return { ...r, policy };
+}
+
+export function requestHash(parts: Record<string, unknown>): string {
+  const keys = Object.keys(parts).sort();
+  return createHash('sha256')
+    .update(JSON.stringify(keys.map((k) => [k, parts[k] ?? null])))
+    .digest('hex');
+}
+
+/** An earlier result for this requestId, or undefined; a different payload under it is a 409. */
+export async function findPrevious(
+  tx: SqlExecutor,
+  requestId: string,
+  hash: string,
+): Promise<IssueResult | undefined> {
+  const { rows } = await tx.query<{ request_hash: string; receipt: IssueResult }>(
+    'SELECT request_hash, receipt FROM vends WHERE request_id = $1',
+    [requestId],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  if (r.request_hash !== hash) {
+    throw new ApiError(
+      409,
+      LedgerErrorCodes.idempotencyConflict,
+      `requestId ${JSON.stringify(requestId)} was already used for a different request`,
+    );
+  }
+  return { ...r.receipt, replayed: true };
+}
+
+/**
+ * The next TID for a meter (IEC 62055-41: minutes since the base date): the clock's minute, or
+ * last TID + 1 when the clock has not moved on, so a meter never sees one TID twice. Refuses a
+ * TID past the 24-bit range (base-date rollover: key change needed) or past the key's KEN.
+ */
+export function nextTid(m: MeterRow, now: Date): number {
+  let tid: number;
+  try {
+    tid = tidFromTime(now, m.base_date);
+  } catch {
+    throw new ApiError(
+      422,
+      LedgerErrorCodes.tidRollover,
+      `meter ${m.id}: base date ${m.base_date} has rolled over; a key change to a later base date (RO=1) is needed`,
+    );
+  }
+  if (m.last_tid !== null && tid <= m.last_tid) tid = m.last_tid + 1;
+  if (tid > TID_MAX) {
+    throw new ApiError(
+      422,
+      LedgerErrorCodes.tidRollover,
+      `meter ${m.id}: TID range of base date ${m.base_date} exhausted; key change needed`,
+    );
+  }
+  if (tid >>> 16 > m.ken) {
+    throw new ApiError(
+      422,
+      LedgerErrorCodes.keyExpired,
+      `meter ${m.id}: key expired (KEN ${m.ken}); a key change is needed`,
+    );
+  }
+  return tid;
+}
+
+export function monthKey(now: Date): string {
+  return now.toISOString().slice(0, 7);
+}
+
+export function newVendId(): string {
+  return randomUUID();
+}
+
+export interface VendRecord {
+  result: IssueResult;
+  requestHash: string;
+  principal: Principal;
+  money?: number;
+  tax?: number;
+  fixed?: number;
+  recovered?: number;
+  energy?: number;
+  units?: number;
+}
+
+/** Insert the vend row (with its stored answer) and its tokens. */
+export async function recordIssue(tx: SqlExecutor, rec: VendRecord, meter: MeterRow): Promise<void> {
+  const r = rec.result;
+  await tx.query(
+    `INSERT INTO vends (id, request_id, request_hash, kind, meter_id, customer_id, vendor_id, principal_id,
+                        money, tax, fixed_charges, debt_recovered, energy_money, units, receipt, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+    [
+      r.vendId,
+      r.requestId,
+      rec.requestHash,
+      r.kind,
+      r.meterId,
+      r.customerId,
+      r.vendorId,
+      rec.principal.id,
+      rec.money ?? 0,
+      rec.tax ?? 0,
+      rec.fixed ?? 0,
+      rec.recovered ?? 0,
+      rec.energy ?? 0,
+      rec.units ?? 0,
+      JSON.stringify(r),
+      r.issuedAt,
+    ],
+  );
+  for (const t of r.tokens) {
+    await tx.query(
+      `INSERT INTO tokens (vend_id, meter_id, tid, base_date, krn, token_class, subclass, digits, units)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [r.vendId, r.meterId, t.tid, meter.base_date, meter.krn, t.tokenClass, t.subclass, t.digits, t.units],
+    );
+  }
+}
+
+export async function audit(
+  tx: SqlExecutor,
+  actor: Principal | string,
+  action: string,
+  subject: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await tx.query('INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [
+    typeof actor === 'string' ? actor : actor.id,
+    action,
+    subject,
+    JSON.stringify(detail),
+  ]);
+}
+
+export const cents = (money: number): number => Math.round(money * 100);
+export const money = (c: number): number => Math.round(c) / 100;
