@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES, REPO_ROOT, tokenVectors, MISTY_KEY } from './test-support.js';
 
-/** The real CLI in a child process: `./bin/metergate token …` with JSON lines on stdin. */
+/**
+ * The real CLI in a child process: `./bin/metergate token …` with JSON lines on stdin. Integration
+ * tier because every spawn boots tsx and the whole CLI (several seconds each on a loaded machine).
+ */
 const BIN = path.join(REPO_ROOT, 'bin/metergate');
 const run = (args: string[], input: string, env: NodeJS.ProcessEnv = {}) => {
   const { METERGATE_STA_TABLES: _drop, ...base } = process.env;
