@@ -6,6 +6,7 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
   isQueueName,
+  QUEUES,
   type EnqueueOptions,
   type JobEvent,
   type JobHandler,
@@ -158,7 +159,7 @@ export class BullMqJobRunner implements JobRunner {
 
   /** Delete every key of this runner's queues (tests with a unique prefix clean up with this). */
   async obliterate(): Promise<void> {
-    for (const name of this.handlers.keys()) this.queue(name);
+    for (const name of QUEUES) this.queue(name);
     await Promise.all([...this.queues.values()].map((q) => q.obliterate({ force: true })));
   }
 
