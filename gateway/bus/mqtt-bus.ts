@@ -1,0 +1,326 @@
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import {
+  topicMatches,
+  type BusHandler,
+  type MessageBus,
+  type PublishOptions,
+  type SubscribeOptions,
+} from './message-bus.js';
+
+export interface MqttBusOptions {
+  url: string;
+  /** Stable id: the broker keeps this session (subscriptions, unacknowledged messages) across restarts. */
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** 'auto' (default) tries MQTT 5 and falls back to 3.1.1 for brokers without it (aedes). */
+  protocolVersion?: 4 | 5 | 'auto';
+  /** MQTT 5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may have in flight. */
+  receiveMaximum?: number;
+  /** MQTT 5 session expiry (s); the broker keeps queued messages this long while we are away. Default 1 day. */
+  sessionExpirySeconds?: number;
+  /** Clean start: drop any earlier session (tests, publishers). Default false. */
+  clean?: boolean;
+  connectTimeoutMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+interface PendingAck {
+  acked: boolean;
+  /** The PUBACK mqtt.js wanted to send, held until this and every earlier message is acknowledged. */
+  puback?: Packet;
+}
+
+type PacketWithEntry = mqtt.IPublishPacket & { entry?: PendingAck };
+type SendPacket = (
+  packet: Packet,
+  cb?: (err?: Error) => void,
+  cbStorePut?: unknown,
+  noStore?: boolean,
+) => void;
+interface Internals {
+  _sendPacket: SendPacket;
+  handleMessage: (packet: Packet, cb: (err?: Error) => void) => void;
+}
+
+/**
+ * MessageBus over mqtt.js. Ack-after-write: mqtt.js sends a QoS 1 PUBACK as soon as its packet
+ * pipeline has handled the PUBLISH, and its only hooks for delaying it (`customHandleAcks`,
+ * `handleMessage`) stall that pipeline one message at a time. So the PUBACK mqtt.js produces is
+ * intercepted at `_sendPacket` and held until the consumer calls `ack()`, in arrival order; the
+ * pipeline keeps flowing and batches form. Unacknowledged messages stay with the broker's session
+ * and are redelivered after a reconnect or a crash. Backpressure: `setPaused(true)` holds the
+ * pipeline (so the socket, then the broker) when the consumer's bounded buffer is full.
+ */
+export class MqttBus implements MessageBus {
+  private readonly options: MqttBusOptions;
+  private client: MqttClient | undefined;
+  private version: 4 | 5 = 4;
+  private readonly handlers: Array<{ filter: string; handler: BusHandler; manualAck: boolean }> = [];
+  private readonly subscriptions: Array<{ filter: string; qos: 0 | 1 }> = [];
+  /** Messages of the current connection awaiting acknowledgement, in arrival order. */
+  private pending: PendingAck[] = [];
+  private byId = new Map<number, PendingAck>();
+  private paused = false;
+  private unclaimed: Array<{
+    topic: string;
+    payload: Buffer;
+    packet: mqtt.IPublishPacket;
+    generation: PendingAck[];
+  }> = [];
+  private sender: SendPacket | undefined;
+  private active: MqttClient | undefined;
+  private resumeWaiters: Array<() => void> = [];
+
+  constructor(options: MqttBusOptions) {
+    this.options = options;
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.version;
+  }
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+  /** Messages received but not yet acknowledged to the broker. */
+  get unacknowledged(): number {
+    return this.pending.length;
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  private clientOptions(version: 4 | 5): IClientOptions {
+    const o: IClientOptions = {
+      clientId: this.options.clientId,
+      username: this.options.username,
+      password: this.options.password,
+      protocolVersion: version,
+      clean: this.options.clean ?? false,
+      reconnectPeriod: 1000,
+      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+      resubscribe: true,
+    };
+    if (version === 5) {
+      o.properties = {
+        receiveMaximum: this.options.receiveMaximum ?? 10_000,
+        sessionExpiryInterval: this.options.sessionExpirySeconds ?? 86_400,
+      };
+    }
+    return o;
+  }
+
+  private async connect(version: 4 | 5): Promise<MqttClient> {
+    const client = mqtt.connect(this.options.url, { ...this.clientOptions(version), reconnectPeriod: 0 });
+    // Hooks go in before the first packet: a resumed session sends its queued messages in the same
+    // read as the CONNACK, and without them mqtt.js would acknowledge those straight away.
+    this.active = client;
+    this.install(client);
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        client.end(true);
+        reject(err);
+      };
+      client.once('connect', () => {
+        client.removeListener('error', fail);
+        client.removeListener('close', onClose);
+        client.options.reconnectPeriod = 1000;
+        resolve(client);
+      });
+      const onClose = () => fail(new Error(`MQTT connection to ${this.options.url} closed before CONNACK`));
+      client.once('error', fail);
+      client.once('close', onClose);
+    });
+  }
+
+  async start(): Promise<void> {
+    const wanted = this.options.protocolVersion ?? 'auto';
+    let client: MqttClient;
+    if (wanted === 'auto') {
+      try {
+        client = await this.connect(5);
+        this.version = 5;
+      } catch (err) {
+        this.log('info', `MQTT 5 refused (${(err as Error).message}); using MQTT 3.1.1`);
+        client = await this.connect(4);
+        this.version = 4;
+      }
+    } else {
+      client = await this.connect(wanted);
+      this.version = wanted;
+    }
+    this.client = client;
+  }
+
+  private install(client: MqttClient): void {
+    const internals = client as unknown as Internals;
+    const send = internals._sendPacket.bind(client);
+    this.sender = send;
+    internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) {
+        const entry = this.byId.get(packet.messageId);
+        if (entry) {
+          this.byId.delete(packet.messageId);
+          entry.puback = packet;
+          cb?.();
+          this.flush(send);
+          return;
+        }
+        // A PUBACK for a message of a connection that is gone: the broker redelivers that message
+        // on the new connection, where this packet id may mean something else. Never send it.
+        cb?.();
+        return;
+      }
+      send(packet, cb, cbStorePut, noStore);
+    };
+    internals.handleMessage = (_packet, cb) => {
+      if (!this.paused) cb();
+      else this.resumeWaiters.push(() => cb());
+    };
+    client.on('message', (topic, payload, packet) => {
+      if (this.active === client) this.dispatch(topic, payload, packet, send);
+    });
+    client.on('close', () => {
+      if (this.active !== client) return;
+      // Whatever was not acknowledged on this connection comes again with the DUP flag.
+      this.pending = [];
+      this.byId.clear();
+      this.unclaimed = [];
+    });
+    client.on('error', (err) => this.log('warn', `MQTT: ${err.message}`));
+    client.on('reconnect', () => this.log('info', 'MQTT reconnecting'));
+  }
+
+  private flush(send: SendPacket): void {
+    while (this.pending.length && this.pending[0]!.acked && this.pending[0]!.puback) {
+      send(this.pending.shift()!.puback!);
+    }
+  }
+
+  private dispatch(topic: string, payload: Buffer, packet: mqtt.IPublishPacket, send: SendPacket): void {
+    let entry: PendingAck | undefined;
+    if (packet.qos > 0 && packet.messageId !== undefined) {
+      entry = { acked: false };
+      this.pending.push(entry);
+      this.byId.set(packet.messageId, entry);
+    }
+    const generation = this.pending;
+    (packet as PacketWithEntry).entry = entry;
+    const matching = this.handlers.filter((h) => topicMatches(h.filter, topic));
+    if (matching.length === 0) {
+      // A resumed session delivers queued messages right after CONNACK, before our subscribe()
+      // calls have registered their handlers: keep them (unacknowledged) for the handler to come.
+      this.unclaimed.push({ topic, payload, packet, generation });
+      return;
+    }
+    this.deliver(matching, topic, payload, packet, entry, generation, send);
+  }
+
+  private deliver(
+    matching: Array<{ filter: string; handler: BusHandler; manualAck: boolean }>,
+    topic: string,
+    payload: Buffer,
+    packet: mqtt.IPublishPacket,
+    entry: PendingAck | undefined,
+    generation: PendingAck[],
+    send: SendPacket,
+  ): void {
+    let remaining = matching.length;
+    const ackOne = () => {
+      if (!entry || entry.acked) return;
+      if (--remaining > 0) return;
+      entry.acked = true;
+      if (generation === this.pending) this.flush(send);
+    };
+    for (const h of matching) {
+      let done = false;
+      const ack = () => {
+        if (done) return;
+        done = true;
+        ackOne();
+      };
+      const message = {
+        topic,
+        payload,
+        qos: packet.qos,
+        retain: packet.retain,
+        duplicate: packet.dup,
+        ack,
+      };
+      try {
+        const r = h.handler(message);
+        if (!h.manualAck) {
+          if (r instanceof Promise) r.then(ack, (err) => (this.log('error', `handler: ${err}`), ack()));
+          else ack();
+        }
+      } catch (err) {
+        this.log('error', `handler for ${h.filter} threw: ${(err as Error).message}`);
+        ack();
+      }
+    }
+  }
+
+  async subscribe(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<void> {
+    const client = this.requireClient();
+    const qos = options.qos ?? 1;
+    const wire = options.shareGroup && this.version === 5 ? `$share/${options.shareGroup}/${filter}` : filter;
+    const h = { filter, handler, manualAck: options.manualAck ?? false };
+    this.handlers.push(h);
+    const waiting = this.unclaimed.filter((u) => topicMatches(filter, u.topic));
+    if (waiting.length) {
+      this.unclaimed = this.unclaimed.filter((u) => !topicMatches(filter, u.topic));
+      for (const u of waiting) {
+        if (u.generation !== this.pending) continue; // its connection is gone; it comes again
+        this.deliver(
+          [h],
+          u.topic,
+          u.payload,
+          u.packet,
+          (u.packet as PacketWithEntry).entry,
+          u.generation,
+          this.sender!,
+        );
+      }
+    }
+    this.subscriptions.push({ filter: wire, qos });
+    const granted = await client.subscribeAsync(wire, { qos });
+    const bad = granted.find((g) => g.qos !== qos && g.qos !== 0);
+    if (granted.some((g) => g.qos >= 128) || bad) {
+      throw new Error(
+        `broker refused subscription ${wire} (granted ${JSON.stringify(granted.map((g) => g.qos))})`,
+      );
+    }
+  }
+
+  async publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
+    await this.requireClient().publishAsync(topic, payload, {
+      qos: options.qos ?? 1,
+      retain: options.retain ?? false,
+    });
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) {
+      const waiters = this.resumeWaiters;
+      this.resumeWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private requireClient(): MqttClient {
+    if (!this.client) throw new Error('MqttBus used before start()');
+    return this.client;
+  }
+
+  /** `force`: drop the connection without a DISCONNECT, as a crash would (tests, fault drills). */
+  async stop(options: { force?: boolean } = {}): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.pending = [];
+    this.byId.clear();
+    this.setPaused(false);
+    if (client) await client.endAsync(options.force ?? false);
+  }
+}
