@@ -2,6 +2,7 @@ import { prepareCipher, type PreparedCipher } from './cipher.js';
 import { decodeWithCipher } from './decoder.js';
 import { deriveDecoderKey } from './derive.js';
 import { TokenEngineError } from './errors.js';
+import { assembleKeyChange, KT_DITK, requiredKeyChangeSubclasses } from './key-change-assembly.js';
 import { bytesToHex, hexToBytes } from './key-fields.js';
 import type { KeyChangeSection } from './token-classes/key-change.js';
 import { BASE_DATES, type BaseDate, type Ea, type MeterKey, type StaTables } from './types.js';
@@ -107,7 +108,6 @@ export type MeterDecoderSnapshot = {
 };
 
 export const MIN_TID_MEMORY = 50;
-const KT_DITK = 0;
 const KT_DDTK = 1;
 
 export class MeterDecoder {
@@ -243,7 +243,7 @@ export class MeterDecoder {
       return { ok: true, kind: 'test', cls, subclass, mfrCode: d.test.mfrCode, control: d.test.control };
     }
     if (cls === 3) return reject('Function', 'class 3 is reserved');
-    if (d.keyChange) return this.keyChangeSection(d.keyChange, subclass, token);
+    if (d.keyChange) return this.keyChangeSection(d.keyChange, subclass);
     if (this.state.kt === KT_DITK)
       return reject('KeyType', 'an initialisation key (KT 0) accepts only key change tokens');
     const tid = d.tid!;
@@ -342,73 +342,35 @@ export class MeterDecoder {
     while (tids.length > this.opts.tidMemory) tids.shift();
   }
 
-  private requiredSections(): number[] {
-    return this.state.ea === '11' ? [3, 4, 8, 9] : [3, 4];
-  }
-
-  private keyChangeSection(section: KeyChangeSection, subclass: number, _token: string): MeterEntryResult {
-    const required = this.requiredSections();
-    if (!required.includes(subclass))
+  private keyChangeSection(section: KeyChangeSection, subclass: number): MeterEntryResult {
+    const required = requiredKeyChangeSubclasses(this.state.ea);
+    if (!required.includes(subclass)) {
       return reject('Function', `key change section ${section.section} does not apply to a 64-bit key`);
+    }
     const prev = this.state.pending[subclass];
     if (prev && JSON.stringify(prev) === JSON.stringify(section))
       return reject('Used', 'this key change section was already entered');
     this.state.pending[subclass] = section;
     const missing = required.filter((s) => !this.state.pending[s]);
-    if (missing.length > 0) {
+    if (missing.length > 0)
       return { ok: true, kind: 'keyChangeSection', cls: 2, subclass, missingSections: missing };
-    }
-    const p = this.state.pending as Record<number, KeyChangeSection>;
-    const s1 = p[3] as Extract<KeyChangeSection, { section: 1 }>;
-    const s2 = p[4] as Extract<KeyChangeSection, { section: 2 }>;
-    if (s1.kt === KT_DITK) {
-      this.state.pending = {};
-      return reject('KeyType', 'a key change cannot install an initialisation key (KT 0)');
-    }
-    if (s2.ti > 99) {
-      this.state.pending = {};
-      return reject('Range', `tariff index ${s2.ti} is out of range`);
-    }
-    const key = new Uint8Array(required.length === 4 ? 16 : 8);
-    const put = (w: number, at: number): void => {
-      key[at] = w >>> 24;
-      key[at + 1] = (w >>> 16) & 0xff;
-      key[at + 2] = (w >>> 8) & 0xff;
-      key[at + 3] = w & 0xff;
-    };
-    put(s1.nkho, 0);
-    if (key.length === 16) {
-      put((p[8] as Extract<KeyChangeSection, { section: 3 }>).nkmo2, 4);
-      put((p[9] as Extract<KeyChangeSection, { section: 4 }>).nkmo1, 8);
-      put(s2.nklo, 12);
-      const sgc =
-        ((p[9] as Extract<KeyChangeSection, { section: 4 }>).sgcHi << 12) |
-        (p[8] as Extract<KeyChangeSection, { section: 3 }>).sgcLo;
-      if (sgc > 999_999) {
-        this.state.pending = {};
-        return reject('Range', 'supply group code out of range');
-      }
-      this.state.sgc = String(sgc).padStart(6, '0');
-    } else {
-      put(s2.nklo, 4);
-    }
-    this.state.decoderKeyHex = bytesToHex(key);
-    key.fill(0);
-    this.cipher = null;
-    this.state.ken = (s1.kenHo << 4) | s2.kenLo;
-    this.state.krn = s1.krn;
-    this.state.kt = s1.kt;
-    this.state.ti = s2.ti;
+    const next = assembleKeyChange(this.state.pending as Record<number, KeyChangeSection>, this.state.ea);
     this.state.pending = {};
-    const rollover = s1.ro === 1;
-    if (rollover) {
+    if (!next.ok) return reject(next.reason, next.message);
+    this.state.decoderKeyHex = bytesToHex(next.key);
+    next.key.fill(0);
+    this.cipher = null;
+    Object.assign(this.state, { ken: next.ken, krn: next.krn, kt: next.kt, ti: next.ti });
+    if (next.sgc !== undefined) this.state.sgc = next.sgc;
+    if (next.rollover) {
+      // RO=1: the TID memory is cleared together with the key (and base date) change.
       this.state.tids = [];
       if (this.opts.rolloverAdvancesBaseDate) {
         const i = BASE_DATES.indexOf(this.state.baseDate);
         this.state.baseDate = BASE_DATES[Math.min(i + 1, BASE_DATES.length - 1)]!;
       }
     }
-    return { ok: true, kind: 'keyChange', cls: 2, subclass, missingSections: [], rollover };
+    return { ok: true, kind: 'keyChange', cls: 2, subclass, missingSections: [], rollover: next.rollover };
   }
 }
 
