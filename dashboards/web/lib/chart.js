@@ -18,7 +18,7 @@ const barsPaths = uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 60] }) : und
 /**
  * @param {{
  *   title: string, data: (number|null)[][], series: SeriesSpec[], axes?: AxisSpec[],
- *   height?: number, time?: boolean, xValues?: (u: any, splits: number[]) => string[], testid?: string
+ *   height?: number, time?: boolean, xLabel?: string, xValues?: (u: any, splits: number[]) => string[], testid?: string
  * }} props
  */
 export function Chart(props) {
@@ -27,12 +27,25 @@ export function Chart(props) {
   /** @type {{ current: any }} */
   const plot = useRef(null);
   const shape = JSON.stringify([props.series, props.axes, props.time]);
+  // Formatters read the latest props: the plot outlives the render that created it.
+  const latest = useRef(props);
+  latest.current = props;
+  const xValues = props.xValues
+    ? (/** @type {any} */ u, /** @type {number[]} */ splits) =>
+        latest.current.xValues?.(u, splits) ?? splits.map(String)
+    : undefined;
 
   useEffect(() => {
     const el = host.current;
     if (!el) return undefined;
     const width = Math.max(320, el.clientWidth || 600);
-    const axes = [{ stroke: '#333', grid: { stroke: '#eee' }, values: props.xValues }];
+    const hasBars = props.series.some((x) => x.bars);
+    const time = props.time ?? true;
+    /** @type {any} */
+    const xAxis = { stroke: '#333', grid: { stroke: '#eee' }, values: xValues };
+    // Categories (months): one tick per bar, not uPlot's automatic numeric increments.
+    if (!time) xAxis.splits = (/** @type {any} */ u) => u.data[0];
+    const axes = [xAxis];
     for (const a of props.axes ?? [{}]) {
       axes.push({
         label: a.label,
@@ -42,15 +55,35 @@ export function Chart(props) {
         grid: { stroke: '#eee' },
       });
     }
+    // Bars stand on zero and keep half a slot free at both ends so the first and last are whole.
+    const half = time ? 43_200 : 0.5;
+    /** @type {any} */
+    const scales = { x: { time } };
+    if (hasBars) {
+      scales.x.range = (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => [
+        min - half,
+        max + half,
+      ];
+      scales.y = {
+        range: (/** @type {any} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => [
+          0,
+          max > 0 ? max * 1.1 : 1,
+        ],
+      };
+    }
     /** @type {any} */
     const opts = {
       width,
       height: props.height ?? 240,
-      scales: { x: { time: props.time ?? true } },
+      scales,
       legend: { show: true },
       axes,
       series: [
-        {},
+        {
+          label: props.xLabel ?? '',
+          value: (/** @type {any} */ u, /** @type {number|null} */ v) =>
+            v === null || v === undefined ? '—' : xValues ? xValues(u, [v])[0] : String(v),
+        },
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.color,

@@ -124,3 +124,19 @@ export function fmtMonth(d) {
     () => new Intl.DateTimeFormat(locale(), { month: 'long', year: 'numeric', timeZone: 'UTC' }),
   ).format(date);
 }
+
+/** Short time for chart axes (seconds since the epoch). @param {number} s */
+export function fmtClock(s) {
+  return cached(
+    'clock',
+    () => new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  ).format(new Date(s * 1000));
+}
+
+/** Short day for chart axes (UTC day at seconds since the epoch). @param {number} s */
+export function fmtShortDay(s) {
+  return cached(
+    'sday',
+    () => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+  ).format(new Date(s * 1000));
+}

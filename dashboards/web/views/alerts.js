@@ -18,7 +18,9 @@ export function AlertsPanel({ meterId, limit = 20 }) {
     if (meterId) q.set('meterId', meterId);
     api(`/api/anomalies?${q}`)
       .then((r) => setItems(Array.isArray(r) ? r : (r?.items ?? r?.anomalies ?? [])))
-      .catch((e) => setError(e.status === 404 ? t('alerts.unavailable') : String(e.message)));
+      .catch((e) =>
+        setError(e.status === 404 || e.status === 403 ? t('alerts.unavailable') : String(e.message)),
+      );
   };
   useEffect(load, [meterId]);
 

@@ -110,6 +110,7 @@ export function CustomerView({ arg, session }) {
           title=${t('customer.chart')}
           data=${chartData}
           time=${false}
+          xLabel=${t('common.month')}
           xValues=${(/** @type {any} */ _u, /** @type {number[]} */ splits) => splits.map((i) => (monthly[i] ? fmtMonth(monthly[i].month) : ''))}
           series=${[{ label: t('customer.consumption'), color: '#1f7a4d', bars: true }]}
           axes=${[{ label: 'kWh' }]}

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, paths } from '../lib/api.js';
 import { Chart } from '../lib/chart.js';
 import { html } from '../lib/html.js';
-import { fmtDateTime, fmtDay, fmtNumber, t } from '../lib/i18n.js';
+import { fmtClock, fmtDateTime, fmtDay, fmtNumber, fmtShortDay, t } from '../lib/i18n.js';
 import { onLiveReading } from '../lib/live.js';
 import { OBIS } from '../lib/obis.js';
 import { addDays, consumptionRows, daySeconds, isoDay, listOf } from '../lib/series.js';
@@ -124,6 +124,8 @@ export function MeterView({ arg: meterId }) {
       testid="live-chart"
       title=${t('meter.liveChart')}
       data=${liveData}
+      xLabel=${t('common.time')}
+      xValues=${(/** @type {any} */ _u, /** @type {number[]} */ splits) => splits.map(fmtClock)}
       series=${[
         { label: `${t('meter.power')} (kW)`, color: '#1f5fbf', scale: 'kW' },
         { label: `${t('meter.voltage')} (V)`, color: '#b34700', scale: 'V' },
@@ -140,6 +142,8 @@ export function MeterView({ arg: meterId }) {
       testid="daily-chart"
       title=${t('meter.daily')}
       data=${daily}
+      xLabel=${t('common.day')}
+      xValues=${(/** @type {any} */ _u, /** @type {number[]} */ splits) => splits.map(fmtShortDay)}
       series=${[
         { label: t('meter.thisYear'), color: '#1f7a4d', bars: true },
         { label: t('meter.lastYear'), color: '#555555', dash: [6, 4] },

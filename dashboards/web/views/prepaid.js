@@ -29,7 +29,9 @@ export function PrepaidPanel({ meterId }) {
         setTokens(listOf(r));
         if (r && typeof r.credit === 'number') setCredit(r.credit);
       })
-      .catch((e) => setError(e.status === 404 ? t('prepaid.unavailable') : String(e.message)));
+      .catch((e) =>
+        setError(e.status === 404 || e.status === 403 ? t('prepaid.unavailable') : String(e.message)),
+      );
     return off;
   }, [meterId]);
 
