@@ -10,7 +10,14 @@ import { SEQ_BLOCK, SeqStore } from './seq-store.js';
 
 const base = {
   edgeId: 'edge-1',
-  meters: [{ id: 'm1', model: 'sdm630', transport: { type: 'tcp', host: '127.0.0.1', port: 502, unitId: 1 }, interval: 5 }],
+  meters: [
+    {
+      id: 'm1',
+      model: 'sdm630',
+      transport: { type: 'tcp', host: '127.0.0.1', port: 502, unitId: 1 },
+      interval: 5,
+    },
+  ],
   broker: { url: 'mqtt://127.0.0.1:1883' },
   outbox: { dir: '/tmp/x' },
 };
@@ -21,10 +28,22 @@ describe('edge config validation', () => {
   });
   it.each([
     [{ ...base, edgeId: 'a/b' }, /^edgeId: /],
-    [{ ...base, meters: [{ ...base.meters[0], transport: { type: 'tcp', host: 'h', port: 70000 } }] }, /^meters\[0\]\.transport\.port: /],
-    [{ ...base, meters: [{ ...base.meters[0], transport: { type: 'rtu', path: '/dev/x', unitId: 300 } }] }, /^meters\[0\]\.transport\.unitId: /],
-    [{ ...base, meters: [{ ...base.meters[0], transport: { type: 'can' } }] }, /^meters\[0\]\.transport\.type: must be one of tcp, rtu, iec/],
-    [{ ...base, meters: [{ ...base.meters[0], model: 'nope' }] }, /^meters\[0\]\.model: unknown model "nope"/],
+    [
+      { ...base, meters: [{ ...base.meters[0], transport: { type: 'tcp', host: 'h', port: 70000 } }] },
+      /^meters\[0\]\.transport\.port: /,
+    ],
+    [
+      { ...base, meters: [{ ...base.meters[0], transport: { type: 'rtu', path: '/dev/x', unitId: 300 } }] },
+      /^meters\[0\]\.transport\.unitId: /,
+    ],
+    [
+      { ...base, meters: [{ ...base.meters[0], transport: { type: 'can' } }] },
+      /^meters\[0\]\.transport\.type: must be one of tcp, rtu, iec/,
+    ],
+    [
+      { ...base, meters: [{ ...base.meters[0], model: 'nope' }] },
+      /^meters\[0\]\.model: unknown model "nope"/,
+    ],
     [{ ...base, meters: [base.meters[0], base.meters[0]] }, /^meters\[1\]\.id: duplicate meter id m1/],
     [{ ...base, broker: { url: 'http://x' } }, /^broker\.url: /],
     [{ ...base, outbox: {} }, /^outbox\.dir: /],
@@ -36,9 +55,17 @@ describe('edge config validation', () => {
     if (!r.ok) expect(r.errors.some((e) => re.test(e))).toBe(true);
   });
   it('refuses two baud rates on one serial line', () => {
-    const rtu = (id: string, baud: number) => ({ id, model: 'sdm630', transport: { type: 'rtu', path: '/dev/ttyS0', baud, unitId: 1 }, interval: 5 });
+    const rtu = (id: string, baud: number) => ({
+      id,
+      model: 'sdm630',
+      transport: { type: 'rtu', path: '/dev/ttyS0', baud, unitId: 1 },
+      interval: 5,
+    });
     const r = validateEdgeConfig({ ...base, meters: [rtu('a', 9600), rtu('b', 19200)] });
-    expect(r).toMatchObject({ ok: false, errors: [expect.stringMatching(/^meters\[1\]\.transport\.baud: line \/dev\/ttyS0/)] });
+    expect(r).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^meters\[1\]\.transport\.baud: line \/dev\/ttyS0/)],
+    });
   });
 });
 
@@ -70,9 +97,18 @@ describe('SeqStore', () => {
 describe('MeterHealth', () => {
   it('publishes transitions and failures, not every success', () => {
     const h = new MeterHealth('m1');
-    expect(h.success('2026-01-01T00:00:00Z')).toMatchObject({ online: true, consecutiveFailures: 0, lastSuccess: '2026-01-01T00:00:00Z' });
+    expect(h.success('2026-01-01T00:00:00Z')).toMatchObject({
+      online: true,
+      consecutiveFailures: 0,
+      lastSuccess: '2026-01-01T00:00:00Z',
+    });
     expect(h.success('2026-01-01T00:00:05Z')).toBeNull();
-    expect(h.failure('2026-01-01T00:00:10Z', 'timeout')).toMatchObject({ online: false, consecutiveFailures: 1, error: 'timeout', lastSuccess: '2026-01-01T00:00:05Z' });
+    expect(h.failure('2026-01-01T00:00:10Z', 'timeout')).toMatchObject({
+      online: false,
+      consecutiveFailures: 1,
+      error: 'timeout',
+      lastSuccess: '2026-01-01T00:00:05Z',
+    });
     expect(h.failure('2026-01-01T00:00:15Z', 'timeout')).toMatchObject({ consecutiveFailures: 2 });
     expect(h.success('2026-01-01T00:00:20Z')).toMatchObject({ online: true, consecutiveFailures: 0 });
   });
@@ -84,8 +120,22 @@ describe('PollScheduler', () => {
     const s = new PollScheduler({
       stagger: false,
       meters: [
-        { id: 'good', intervalMs: 20, reader: { source: 'modbus-tcp', poll: async (): Promise<PollResult> => ({ ok: true, values: { x: 1 } }) } },
-        { id: 'bad', intervalMs: 20, reader: { source: 'modbus-tcp', poll: async (): Promise<PollResult> => ({ ok: false, reason: 'down' }) } },
+        {
+          id: 'good',
+          intervalMs: 20,
+          reader: {
+            source: 'modbus-tcp',
+            poll: async (): Promise<PollResult> => ({ ok: true, values: { x: 1 } }),
+          },
+        },
+        {
+          id: 'bad',
+          intervalMs: 20,
+          reader: {
+            source: 'modbus-tcp',
+            poll: async (): Promise<PollResult> => ({ ok: false, reason: 'down' }),
+          },
+        },
       ],
       onResult: (m) => counts[m.id as 'good' | 'bad']++,
     });
@@ -105,7 +155,13 @@ describe('PollScheduler', () => {
     const results: PollResult[] = [];
     const s = new PollScheduler({
       stagger: false,
-      meters: [{ id: 'x', intervalMs: 1000, reader: { source: 'modbus-rtu', poll: () => Promise.reject(new Error('boom')) } }],
+      meters: [
+        {
+          id: 'x',
+          intervalMs: 1000,
+          reader: { source: 'modbus-rtu', poll: () => Promise.reject(new Error('boom')) },
+        },
+      ],
       onResult: (_m, r) => results.push(r),
     });
     await s.start();

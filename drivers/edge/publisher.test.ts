@@ -87,7 +87,11 @@ describe('MqttPublisher', () => {
     for (let i = 1; i <= 3; i++) pub.enqueue(topics.reading('m1'), { v: 1, meter: 'm1', seq: i });
     expect(outbox.stats().depth).toBe(3);
     await waitFor(() => states.includes(false), 'last will online:false');
-    await waitFor(() => readings.length === 4 && outbox.stats().depth === 0, 'replay after reconnect', 15_000);
+    await waitFor(
+      () => readings.length === 4 && outbox.stats().depth === 0,
+      'replay after reconnect',
+      15_000,
+    );
     expect(readings.slice(1).every((r) => r.historical === true)).toBe(true);
     expect(readings[0]!.historical).toBeUndefined();
     expect(states.at(-1)).toBe(true); // back online after the reconnect

@@ -191,6 +191,11 @@ export class MqttPublisher {
         this.pump();
       });
     }
+    // Entries the outbox dropped (bounds) never get a PUBACK: forget their live marks too.
+    if (this.liveGen.size > 2 * this.opts.window + this.opts.outbox.stats().depth) {
+      const oldest = this.opts.outbox.pending(1)[0]?.id ?? Infinity;
+      for (const id of this.liveGen.keys()) if (id < oldest) this.liveGen.delete(id);
+    }
     if (this.inflight.size === 0 && this.opts.outbox.stats().depth === 0) {
       for (const w of this.drainWaiters.splice(0)) w();
     }
