@@ -53,7 +53,9 @@ describe('IEC 62056-21 mode C client over a socat pty', () => {
     const client = new IecClient({ path: pty.a, timeoutMs: 3000 });
     const r = await client.poll();
     expect(r).toEqual({ ok: true, values: { '1-0:1.8.0': 1234.567, '1-0:2.8.0': 12.345 } });
-    expect(Buffer.concat(received).toString('hex')).toBe(Buffer.from('/?!\r\n\x06050\r\n', 'latin1').toString('hex'));
+    expect(Buffer.concat(received).toString('hex')).toBe(
+      Buffer.from('/?!\r\n\x06050\r\n', 'latin1').toString('hex'),
+    );
     expect(client.lastIdentification).toMatchObject({ manufacturer: 'ISK', baud: 9600, ident: 'MT174-0001' });
   });
 

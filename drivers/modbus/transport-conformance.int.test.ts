@@ -19,13 +19,23 @@ function words(values: number[]): number[] {
   values.forEach((v, i) => b.writeFloatBE(v, i * 4));
   return Array.from({ length: values.length * 2 }, (_, i) => b.readUInt16BE(i * 2));
 }
-const KNOWN = { function: 4 as const, address: 0, registers: words([SDM630_RAW[0]!, SDM630_RAW[2]!, SDM630_RAW[4]!]) };
+const KNOWN = {
+  function: 4 as const,
+  address: 0,
+  registers: words([SDM630_RAW[0]!, SDM630_RAW[2]!, SDM630_RAW[4]!]),
+};
 const ILLEGAL = { function: 4 as const, address: 0x1f0, count: 100 };
 
 transportConformance('TcpTransport ↔ pymodbus TCP server', async () => {
   requirePythonModule('pymodbus', 'python3-pymodbus');
   const port = await freePort();
-  const server = startProcess(DEBIAN_PYTHON, [PYMODBUS_SERVER, 'tcp', String(port), '1', JSON.stringify(SDM630_RAW)]);
+  const server = startProcess(DEBIAN_PYTHON, [
+    PYMODBUS_SERVER,
+    'tcp',
+    String(port),
+    '1',
+    JSON.stringify(SDM630_RAW),
+  ]);
   await waitFor(() => tcpOpen(port), 15_000, `pymodbus tcp (${server.output()})`);
   const transport = new TcpTransport({ host: '127.0.0.1', port, timeoutMs: 1000, maxInFlight: 4 });
   await transport.start();
@@ -46,7 +56,13 @@ transportConformance('RtuTransport ↔ pymodbus RTU server over a socat pty', as
   requirePythonModule('pymodbus', 'python3-pymodbus');
   const dir = tempDir('mg-conf-rtu-');
   const pty = await startPtyPair(dir);
-  const server = startProcess(DEBIAN_PYTHON, [PYMODBUS_SERVER, 'rtu', pty.b, '9', JSON.stringify(SDM630_RAW)]);
+  const server = startProcess(DEBIAN_PYTHON, [
+    PYMODBUS_SERVER,
+    'rtu',
+    pty.b,
+    '9',
+    JSON.stringify(SDM630_RAW),
+  ]);
   const transport = new RtuTransport({ path: pty.a, baudRate: 9600, parity: 'none', timeoutMs: 1000 });
   await transport.start();
   await waitFor(

@@ -67,7 +67,12 @@ export function transportConformance(name: string, setup: () => Promise<Transpor
     it('refuses reads after stop()', async () => {
       await f.transport.stop();
       await expect(
-        f.transport.read({ unitId: f.unitId, function: f.known.function, address: f.known.address, count: 1 }),
+        f.transport.read({
+          unitId: f.unitId,
+          function: f.known.function,
+          address: f.known.address,
+          count: 1,
+        }),
       ).rejects.toMatchObject({ code: 'MG_ERR_DRIVER_NOT_STARTED' });
     });
   });
