@@ -23,6 +23,8 @@ export const TOKEN_ERRORS = {
     'a token field (rnd, subclass, value, manufacturer code, control) is out of range',
   MG_ERR_TOKEN_CLASS: 'unsupported token class or subclass',
   MG_ERR_TOKEN_REQUEST: 'the token request is malformed',
+  /** Reported by the CLI for an unexpected failure; the message never carries input. */
+  MG_ERR_TOKEN_INTERNAL: 'unexpected internal error',
 } as const;
 
 export type TokenErrorCode = keyof typeof TOKEN_ERRORS;

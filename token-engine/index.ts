@@ -1,17 +1,35 @@
 /**
  * metergate token engine: STS (IEC 62055-41) key derivation, encryption, token classes and a
  * meter-side decoder. Pure library: no I/O except `loadStaTables(path)`, no clock reads (time
- * is always an argument), bigint for 64/66-bit values at the edges.
+ * is always an argument), bigint for 64/66-bit values at the edges, 32-bit numbers inside the
+ * ciphers. Misuse throws `TokenEngineError` (stable `code`, see errors.ts); untrusted token
+ * strings never throw, they decode to `{ ok: false, reason }`.
  *
- * API notes (refinements of the issue's sketch):
- * - `parsePan` returns `{ ok, pan, iin, iain, checkDigit, legacy } | { ok:false, reason, message }`.
- * - `encodeAmount(units)` / `decodeAmount(field)` are credit units (tenths on the wire);
- *   `encodeAmountRaw` / `decodeAmountRaw` apply the same formula to integers (watts).
- * - `generateCreditToken` / `generateManagementToken` take an optional `ken`: when given, a TID
- *   past the key's expiry number throws MG_ERR_TOKEN_KEY_EXPIRED.
- * - `generateKeyChangeTokens` needs `sgc` (the new key's SGC) for 16-byte (MISTY1) keys.
- * - `generateTestToken.control` accepts bigint, integer or hex string.
- * - `decodeToken` throws only on misuse of its options (bad key length, EA07 without tables).
+ * Main API (refinements of the issue's sketch are marked ★):
+ *   parsePan(pan) → { ok, pan, iin, iain, checkDigit, legacy } | { ok:false, reason:'Format'|'IIN'|'CheckDigit', message }
+ *   luhnCheckDigit(digits) → number
+ *   deriveDecoderKey(key: MeterKey, opts?) → Uint8Array (8 bytes EA07, 16 bytes EA11)
+ *   tidFromTime(date, baseDate) / timeFromTid(tid, baseDate) / rolloverTime(baseDate)
+ *   ★ nextTid(now, baseDate, lastTid?) → max(tid of now, lastTid + 1)
+ *   encodeAmount(units) / decodeAmount(field) → credit units; ★ encodeAmountRaw / decodeAmountRaw on integers (watts)
+ *   generateCreditToken({ decoderKey, ea, staTables?, subclass: 0|1|2, units, tid, rnd, ★ken? }) → 20 digits
+ *   generateManagementToken({ decoderKey, ea, staTables?, subclass: 0|1|2|5|6|7, value, tid, rnd, ★ken? })
+ *     (value = watts for subclasses 0 and 6, raw 0..65535 otherwise)
+ *   generateTestToken({ subclass: 0|1, mfrCode, control: bigint|number|hex string })
+ *   generateKeyChangeTokens({ currentDecoderKey, ea, staTables?, newDecoderKey, ken, krn, ti, kt, ro, ★sgc? }) → 2 or 4 tokens
+ *     (★ sgc, the new key's 6-digit SGC, is required for a 16-byte key)
+ *   decodeToken(token, { decoderKey, ea, staTables?, baseDate? }) → DecodedToken | { ok:false, reason:'Format', message }
+ *     DecodedToken = { ok:true, cls, subclass, crcOk, block, rnd?, tid?, time?, field?, amount?, value?, test?, keyChange? }
+ *   loadStaTables(path | json text | object), generateTestStaTables(seed = 'metergate-test-tables') → StaTables
+ *   ★ tokensForRequest(request, { staTables? }) → string[]  (one line of `metergate token batch`)
+ *   ★ decoderKeyHexForRequest(request) → hex (one line of `metergate token derive`)
+ *   new MeterDecoder({ meterKey } | { decoderKey, ea, baseDate?, ken?, ti?, krn?, kt?, sgc? }, + staTables?, tidMemory = 50,
+ *                    lockoutAfter = 5, lockoutMinutes = 15, creditLimit = 1e7, rolloverAdvancesBaseDate = true)
+ *     .enter(token, now) → { ok:true, kind, cls, subclass, tid?, units?, register?, value?, mfrCode?, control?,
+ *                            missingSections?, rollover? } | { ok:false, reason: MeterRejectReason, message }
+ *     ★ .credit (electricity kWh), .registers {electricity, water, gas}, .maxPower, .phaseUnbalance, .waterFactor,
+ *       .tamper, .setTamper(), .consume(units, register = 'electricity'), .tidMemory, .keyInfo, .baseDate,
+ *       .snapshot() / .restore(snapshot)  (the snapshot holds the decoder key: store it like key material)
  */
 export type { BaseDate, CipherKey, Dkga, Ea, MeterKey, StaTables, TokenClass } from './types.js';
 export { BASE_DATES } from './types.js';
@@ -28,7 +46,7 @@ export {
   MAX_AMOUNT_TENTHS,
   MAX_CREDIT_UNITS,
 } from './amount.js';
-export { tidFromTime, timeFromTid, rolloverTime, TID_MAX } from './tid.js';
+export { tidFromTime, timeFromTid, rolloverTime, nextTid, TID_MAX } from './tid.js';
 export { crc16Modbus, tokenCrc } from './crc.js';
 export { misty1ExpandKey, misty1Encrypt, misty1Decrypt } from './misty1.js';
 export { loadStaTables, validateStaTables, generateTestStaTables, DEFAULT_TEST_SEED } from './sta-tables.js';

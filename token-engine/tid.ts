@@ -55,3 +55,19 @@ export function assertTidWithinKen(tid: number, ken: number | undefined): void {
     throw new TokenEngineError('MG_ERR_TOKEN_KEY_EXPIRED', `tid>>16 = ${tid >>> 16} is past KEN ${ken}`);
   }
 }
+
+/**
+ * The TID to vend with at `now` when the meter's last vended TID is `lastTid`: vending never
+ * issues two tokens with the same TID to one meter, so it bumps to lastTid + 1 (STS.md
+ * "Meter-side rules"). Refuses past rollover like tidFromTime.
+ */
+export function nextTid(now: Date, baseDate: BaseDate, lastTid?: number): number {
+  const fromClock = tidFromTime(now, baseDate);
+  const tid = lastTid === undefined ? fromClock : Math.max(fromClock, lastTid + 1);
+  if (tid > TID_MAX)
+    throw new TokenEngineError(
+      'MG_ERR_TOKEN_TID_ROLLOVER',
+      `no TID left after ${lastTid} (base ${baseDate})`,
+    );
+  return tid;
+}
