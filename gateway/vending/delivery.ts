@@ -2,19 +2,22 @@ import { decodePayload, TopicScheme, type MeterEvent, type TokenCommand } from '
 import type { SqlDatabase } from '../db/index.js';
 import type { IssueResult } from './ledger-tx.js';
 
-/** Anything that can publish (the ingest engineer's MessageBus, an mqtt.js client adapter, …). */
+/**
+ * What delivery needs from MQTT: structurally the ingest engineer's `MessageBus` (gateway/bus), so
+ * the bus is passed as is; any object with these two methods works.
+ */
 export interface TokenPublisher {
   publish(
     topic: string,
     payload: string | Buffer,
-    opts?: { qos?: 0 | 1 | 2; retain?: boolean },
+    opts?: { qos?: 0 | 1; retain?: boolean },
   ): Promise<void> | void;
 }
-/** Anything that can subscribe to a topic filter and hand over messages. */
 export interface EventSubscriber {
   subscribe(
     filter: string,
-    handler: (topic: string, payload: Buffer) => void | Promise<void>,
+    handler: (message: { topic: string; payload: Buffer }) => void | Promise<void>,
+    opts?: { qos?: 0 | 1 },
   ): Promise<unknown> | unknown;
 }
 
@@ -51,9 +54,13 @@ export class TokenDelivery {
     this.host = host;
     if (this.options.subscriber) {
       const filter = `${this.topics.prefix}/meters/+/event`;
-      await this.options.subscriber.subscribe(filter, async (topic, payload) => {
-        await this.onEvent(topic, payload);
-      });
+      await this.options.subscriber.subscribe(
+        filter,
+        async (message) => {
+          await this.onEvent(message.topic, message.payload);
+        },
+        { qos: 1 },
+      );
     }
   }
 
