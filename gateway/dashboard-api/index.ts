@@ -1,1 +1,2 @@
-export { dashboardApiPlugin } from './plugin.js';
+export { dashboardApiPlugin, type DashboardApiPluginOptions } from './plugin.js';
+export { DashboardApiErrorCodes } from './meter-tokens.js';

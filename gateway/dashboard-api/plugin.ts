@@ -4,6 +4,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, AuthErrorCodes, ROLES } from '../auth/index.js';
+import type { SqlExecutor } from '../db/index.js';
+import { registerMeterTokens } from './meter-tokens.js';
 
 const Session = Type.Object(
   {
@@ -16,10 +18,17 @@ const Session = Type.Object(
 );
 
 /**
- * `GET /api/session`: who the presented credentials belong to, so the dashboards can pick the
- * views of the role after the API-key sign-in. Carries no key material.
+ * Routes the dashboards need that no feature plugin serves. `GET /api/session`: who the presented
+ * credentials belong to, so the dashboards pick the role's views after the API-key sign-in (no key
+ * material). `GET /api/meters/:id/tokens` when a ledger is given.
  */
-async function dashboardApi(app: FastifyInstance): Promise<void> {
+export interface DashboardApiPluginOptions {
+  /** The ledger database; enables `GET /api/meters/:id/tokens` (the meter view's token history). */
+  ledger?: SqlExecutor;
+}
+
+async function dashboardApi(app: FastifyInstance, options: DashboardApiPluginOptions): Promise<void> {
+  if (options.ledger) registerMeterTokens(app, options.ledger);
   app.get(
     '/api/session',
     {

@@ -16,7 +16,7 @@ export const VEND_PATHS = {
   quote: '/api/quote',
   vend: '/api/vend',
   advance: '/api/advances',
-  management: '/api/management-tokens',
+  management: '/api/management/tokens',
 };
 
 function requestId() {
