@@ -20,8 +20,37 @@ export async function testCredentials(): Promise<FileCredentialStore> {
   return new FileCredentialStore({ records });
 }
 
+/**
+ * Connect once (no reconnects). Rejects on a refused CONNACK, an error, or the connection closing
+ * before CONNACK (e.g. a TLS peer dropped after the handshake), where connectAsync would wait forever.
+ */
 export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const fail = (err: Error) => {
+      c.removeAllListeners('connect');
+      c.end(true);
+      reject(err);
+    };
+    c.once('connect', () => {
+      c.removeListener('error', fail);
+      resolve(c);
+    });
+    c.once('error', fail);
+    c.once('close', () => {
+      if (!c.connected) fail(new Error('connection closed before CONNACK'));
+    });
+  });
+}
+
+/** Poll until `read()` matches `re` (log lines cross a pipe asynchronously). */
+export async function eventually(read: () => string, re: RegExp, ms = 5000): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const text = read();
+    if (re.test(text) || Date.now() > until) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function asUser(username: string, opts: IClientOptions = {}): IClientOptions {
