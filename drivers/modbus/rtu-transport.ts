@@ -54,7 +54,13 @@ export class RtuTransport implements ModbusTransport {
       stopBits: this.opts.parity === 'none' ? 2 : 1,
       autoOpen: false,
     });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    this.port = port;
+    try {
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    } catch {
+      // A missing adapter must not stop the edge's other meters: each request retries the open and
+      // reports `closed` until the device is back.
+    }
     port.on('data', (chunk: Buffer) => {
       if (!this.onRx) {
         // Nobody asked: noise, or a reply that arrived after its timeout.
@@ -67,7 +73,6 @@ export class RtuTransport implements ModbusTransport {
     port.on('error', () => {
       // Reported per request as timeouts; the port stays open for the next attempt.
     });
-    this.port = port;
   }
 
   async stop(): Promise<void> {
@@ -93,12 +98,21 @@ export class RtuTransport implements ModbusTransport {
     }
   }
 
-  private exchange(req: ReadRequest, frame: Buffer, timeoutMs: number): Promise<ReadResult> {
+  private async exchange(req: ReadRequest, frame: Buffer, timeoutMs: number): Promise<ReadResult> {
     const port = this.port;
-    if (!port) return Promise.resolve({ ok: false, kind: 'closed', reason: 'transport stopped' });
+    if (!port) return { ok: false, kind: 'closed', reason: 'transport stopped' };
+    if (!port.isOpen) {
+      // The device went away (USB adapter unplugged, pty closed): try to reopen it for this request.
+      this.stats.reconnects++;
+      try {
+        await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        return { ok: false, kind: 'closed', reason: `${this.opts.path}: ${(err as Error).message}` };
+      }
+    }
     this.stats.requests++;
     this.rx = Buffer.alloc(0);
-    return new Promise<ReadResult>((resolve) => {
+    return await new Promise<ReadResult>((resolve) => {
       let crcErrors = 0;
       const finish = (r: ReadResult) => {
         clearTimeout(timer);
