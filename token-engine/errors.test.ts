@@ -34,3 +34,15 @@ describe('nextTid', () => {
     expect(() => nextTid(now, 2014, 2 ** 24 - 1)).toThrow(/no TID left/);
   });
 });
+
+describe('KEN refusal when vending', () => {
+  it('refuses a TID past the key expiry number and vends up to it', async () => {
+    const { generateCreditToken, generateManagementToken } = await import('./index.js');
+    const k = { decoderKey: new Uint8Array(16), ea: '11' as const, rnd: 1, ken: 2 };
+    expect(() => generateCreditToken({ ...k, subclass: 0, units: 1, tid: 3 * 65536 })).toThrow(/KEN 2/);
+    expect(() => generateManagementToken({ ...k, subclass: 5, value: 0, tid: 3 * 65536 })).toThrow(
+      TokenEngineError,
+    );
+    expect(generateCreditToken({ ...k, subclass: 0, units: 1, tid: 3 * 65536 - 1 })).toMatch(/^\d{20}$/);
+  });
+});
