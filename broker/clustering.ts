@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
@@ -39,13 +40,45 @@ export function createRedisBackends(opts: RedisClusterOptions): RedisBackends {
     conn: store,
     maxSessionDelivery: opts.maxSessionDelivery ?? 1000,
   });
+  const adapted = streamAdapter(persistence);
   return {
     mq,
-    persistence,
+    persistence: adapted,
     async close() {
       // aedes.close() closes mq (both pub/sub connections); the persistence connection is ours.
       await persistence.destroy().catch(() => undefined);
       if (store.status !== 'end') store.disconnect();
     },
   };
+}
+
+// aedes 1.2 pipes some persistence results (`createRetainedStreamCombi(...).pipe(...)` in
+// lib/handlers/subscribe.js) and aedes-persistence (memory) returns Readable streams for them, but
+// aedes-persistence-redis 11.2 returns async generators, so a SUBSCRIBE on a clustered broker throws
+// "stream.pipe is not a function". Wrap those results as object-mode Readables; everything else
+// (including the async `setup`, which aedes checks is an AsyncFunction) passes through bound.
+const STREAM_METHODS = new Set([
+  'createRetainedStream',
+  'createRetainedStreamCombi',
+  'outgoingStream',
+  'streamWill',
+  'getClientList',
+]);
+
+function streamAdapter<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const value = Reflect.get(t, prop, t) as unknown;
+      if (typeof value !== 'function') return value;
+      const bound = (value as (...a: unknown[]) => unknown).bind(t);
+      if (typeof prop !== 'string' || !STREAM_METHODS.has(prop)) return bound;
+      return (...args: unknown[]) => {
+        const result = bound(...args) as { pipe?: unknown; [Symbol.asyncIterator]?: unknown };
+        if (result && typeof result.pipe !== 'function' && result[Symbol.asyncIterator]) {
+          return Readable.from(result as AsyncIterable<unknown>, { objectMode: true });
+        }
+        return result;
+      };
+    },
+  });
 }
