@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { SimulatorError } from '../errors.js';
 import type { SimulatedMeter } from '../model/simulated-meter.js';
@@ -12,9 +13,9 @@ import { ACK, CRLF, dataLines, INITIAL_BAUD, MODE_C_BAUDS, readoutMessage } from
  *   HHU → ACK `0` Z `0` CR LF                       option select: data readout at baud Z
  *   meter → STX data `!` CR LF ETX BCC              at the new baud, then back to 300 baud
  *
- * 7E1 semantics: the port is opened with 7 data bits and even parity (a real UART adds and strips the
- * parity bit); bytes read are masked to 7 bits, so a client that sends parity in bit 7 itself (as on
- * a pty, which carries 8-bit bytes) is understood too. Transmission time is emulated per character
+ * 7E1 semantics: a real line is opened with 7 data bits and even parity (the UART adds and strips
+ * the parity bit); a pty, which only carries 8-bit bytes, is opened 8N1. Either way bytes read are
+ * masked to 7 bits and bytes sent are 7-bit ASCII, so a client that handles parity itself works too. Transmission time is emulated per character
  * (10 bits at 7E1) so a readout takes as long as on the wire.
  */
 /** Manufacturer id; the upper-case third letter announces tr ≥ 200 ms (§6.3.13). */
@@ -44,6 +45,7 @@ export class Iec62056Simulator {
   private port: SerialPort | undefined;
   private readonly pacer: Pacer = { timers: new Set() };
   private line = '';
+  private pty = false;
   private state: State = { kind: 'idle' };
 
   constructor(options: Iec62056SimulatorOptions) {
@@ -63,11 +65,16 @@ export class Iec62056Simulator {
   async start(): Promise<void> {
     if (this.port) throw new SimulatorError('MG_ERR_SIM_STATE', 'already started');
     void this.offeredCode;
+    this.pty = isPty(this.options.path);
+    // A Linux pty always carries 8-bit bytes without parity (and may refuse 7E1 with EINVAL): open it
+    // 8N1 and rely on the 7-bit masking below; a real line gets real 7E1.
+    const framing = this.pty
+      ? { dataBits: 8 as const, parity: 'none' as const }
+      : { dataBits: 7 as const, parity: 'even' as const };
     const port = new SerialPort({
       path: this.options.path,
       baudRate: INITIAL_BAUD,
-      dataBits: 7,
-      parity: 'even',
+      ...framing,
       stopBits: 1,
       autoOpen: false,
     });
@@ -160,19 +167,39 @@ export class Iec62056Simulator {
     const port = this.port;
     const msg = readoutMessage(dataLines(this.options.meter.serial, this.options.meter.values()));
     // Both ends switch baud after the option select (§6.3.3, mode C); the answer follows after tr.
-    port?.update({ baudRate: baud }, () => undefined);
+    this.setBaud(baud);
     const delay = (this.options.reactionMs ?? REACTION_MS) + msg.length * this.charMs(baud);
     after(this.pacer, delay, () => {
       this.write(msg);
       this.stats.readouts++;
       port?.drain(() => {
-        if (port.isOpen) port.update({ baudRate: INITIAL_BAUD }, () => undefined);
+        this.setBaud(INITIAL_BAUD);
         this.state = { kind: 'idle' };
       });
     });
   }
 
+  /**
+   * serialport's update() calls tcflush(TCIOFLUSH) before changing the speed. On a UART that is
+   * harmless after drain(); on a pseudo-terminal drain() can return before the peer has read the
+   * bytes, and the flush throws the readout away. A pty carries no baud rate anyway, so only real
+   * lines are switched (timing is emulated either way).
+   */
+  private setBaud(baudRate: number): void {
+    const port = this.port;
+    if (this.pty || !port?.isOpen) return;
+    port.update({ baudRate }, () => undefined);
+  }
+
   private write(b: Buffer): void {
     if (this.port?.isOpen) this.port.write(b);
+  }
+}
+
+function isPty(path: string): boolean {
+  try {
+    return realpathSync(path).startsWith('/dev/pts/');
+  } catch {
+    return false;
   }
 }

@@ -4,17 +4,26 @@ usage: iec_client.py PATH [ADDRESS] — prints JSON {ident, lines, bcc, bccCompu
 """
 import json
 import sys
+import os
 
 import serial
 
 BAUDS = {ord(str(i)): b for i, b in enumerate([300, 600, 1200, 2400, 4800, 9600, 19200])}
 
 
+def open_port(path):
+    # Mode C starts at 300 baud 7E1. A Linux pty always carries 8-bit bytes without parity (asking it
+    # for 7E1 fails with EINVAL once the pty was configured), so on a pty the 7-bit framing is
+    # emulated by masking every received byte to 7 bits, as a 7E1 UART would deliver it.
+    kwargs = {} if os.path.realpath(path).startswith("/dev/pts/") else {"bytesize": 7, "parity": serial.PARITY_EVEN}
+    return serial.Serial(path, 300, timeout=4, **kwargs)
+
+
 def main():
     address = sys.argv[2] if len(sys.argv) > 2 else ""
-    port = serial.Serial(sys.argv[1], 300, bytesize=7, parity=serial.PARITY_EVEN, stopbits=1, timeout=4)
+    port = open_port(sys.argv[1])
     port.write(b"/?" + address.encode() + b"!\r\n")
-    ident = port.readline()
+    ident = bytes(b & 0x7F for b in port.readline())
     if not ident.startswith(b"/"):
         print(json.dumps({"error": "no identification", "got": ident.decode("ascii", "replace")}))
         return
@@ -27,8 +36,8 @@ def main():
         c = port.read(1)
         if not c:
             break
-        data += c
-    bcc_byte = port.read(1)
+        data += bytes([c[0] & 0x7F])
+    bcc_byte = bytes(b & 0x7F for b in port.read(1))
     stx = data.find(b"\x02")
     etx = data.find(b"\x03")
     computed = 0

@@ -3,7 +3,7 @@
 usage: rtu_raw.py PATH — runs the scenario and prints JSON:
   badCrc: bytes answered to a read with a corrupted CRC (must be empty)
   goodCrc: the answer to the same read with the right CRC (hex)
-  overlap: answers to two requests sent back to back without waiting (one outstanding request)
+  overlap: answers to a request and a second one sent while the first is answered (one outstanding request)
 """
 import json
 import struct
@@ -35,10 +35,12 @@ def main():
     bad_answer = read_for(port, 0.5)
     port.write(good)
     good_answer = read_for(port, 0.5)
-    port.write(frame(1, 4, 0, 2))
-    time.sleep(0.003)
-    port.write(frame(1, 4, 6, 2))
-    overlap = read_for(port, 0.6)
+    # At 9600 baud a 60-register answer is on the wire until ~140 ms after the request starts: a
+    # second request (to unit 2) 40 ms in arrives while the slave is answering and must be dropped.
+    port.write(frame(1, 4, 0, 60))
+    time.sleep(0.04)
+    port.write(frame(2, 4, 0, 2))
+    overlap = read_for(port, 0.8)
     crc_ok = len(good_answer) > 2 and computeCRC(good_answer[:-2]) == struct.unpack(">H", good_answer[-2:])[0]
     print(json.dumps({"badCrc": bad_answer.hex(), "goodCrc": good_answer.hex(), "goodCrcValid": crc_ok, "overlap": overlap.hex()}))
 
