@@ -23,7 +23,7 @@
  *   loadStaTables(path | json text | object), generateTestStaTables(seed = 'metergate-test-tables') → StaTables
  *   ★ tokensForRequest(request, { staTables? }) → string[]  (one line of `metergate token batch`)
  *   ★ decoderKeyHexForRequest(request) → hex (one line of `metergate token derive`)
- *   new MeterDecoder({ meterKey } | { decoderKey, ea, baseDate?, ken?, ti?, krn?, kt?, sgc? }, + staTables?, tidMemory = 50,
+ *   new MeterDecoder({ meterKey } | { decoderKey, ea, baseDate = 2014, ken = 255, ti = 0, krn = 1, kt = 2, sgc? }, + staTables?, tidMemory = 50,
  *                    lockoutAfter = 5, lockoutMinutes = 15, creditLimit = 1e7, rolloverAdvancesBaseDate = true)
  *     .enter(token, now) → { ok:true, kind, cls, subclass, tid?, units?, register?, value?, mfrCode?, control?,
  *                            missingSections?, rollover? } | { ok:false, reason: MeterRejectReason, message }

@@ -142,7 +142,7 @@ export class MeterDecoder {
       version: 1,
       decoderKeyHex: bytesToHex(decoderKey),
       ea,
-      baseDate: key?.baseDate ?? options.baseDate ?? 1993,
+      baseDate: key?.baseDate ?? options.baseDate ?? 2014,
       ken: key?.ken ?? options.ken ?? 255,
       ti: key?.ti ?? options.ti ?? 0,
       krn: key?.krn ?? options.krn ?? 1,
