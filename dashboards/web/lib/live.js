@@ -1,82 +1,95 @@
 // @ts-check
 /**
- * One shared connection to the gateway's live stream for all views. Readings are normalised to
- * `{ meter, ts, values }` whatever envelope the stream uses (a bare protocol Reading, or
- * `{ type: 'reading', reading }`).
+ * Shared connections to the gateway's live stream (`GET /api/live`, SSE: `event: reading` and
+ * `event: event`, JSON data carrying `meterId`). One connection per meter filter: the whole fleet
+ * for staff, `?meter=ID` for one meter (customers must name their own meters).
  */
 import { openEventStream, paths } from './api.js';
 
 /** @typedef {{ meter: string, ts: string, values: Record<string, number> }} LiveReading */
 
-/** @type {Set<(r: LiveReading) => void>} */
-const readingListeners = new Set();
-/** @type {Set<(type: string, data: any) => void>} */
-const eventListeners = new Set();
-/** @type {Set<(c: boolean) => void>} */
-const statusListeners = new Set();
-/** @type {{ close(): void } | null} */
-let stream = null;
-let connected = false;
+/**
+ * @typedef {{
+ *   readings: Set<(r: LiveReading) => void>,
+ *   events: Set<(type: string, data: any) => void>,
+ *   status: Set<(c: boolean) => void>,
+ *   stream: { close(): void },
+ *   connected: boolean,
+ * }} Channel
+ */
+
+/** @type {Map<string, Channel>} */
+const channels = new Map();
 
 /** @param {any} data @returns {LiveReading|null} */
 export function asReading(data) {
   const r = data && typeof data === 'object' && data.reading ? data.reading : data;
-  const meter = r?.meter ?? r?.meterId;
+  const meter = r?.meterId ?? r?.meter;
   if (typeof meter !== 'string' || !r.values || typeof r.values !== 'object' || typeof r.ts !== 'string')
     return null;
   return { meter, ts: r.ts, values: r.values };
 }
 
-function ensure() {
-  if (stream) return;
-  stream = openEventStream(paths.live, {
-    onEvent(type, data) {
-      const r = type === 'reading' || type === 'message' ? asReading(data) : null;
-      if (r) for (const l of readingListeners) l(r);
-      else for (const l of eventListeners) l(type, data);
-    },
-    onStatus(c) {
-      connected = c;
-      for (const l of statusListeners) l(c);
-    },
-  });
+/** @param {string} meter '' for every meter the caller may see */
+function channel(meter) {
+  let ch = channels.get(meter);
+  if (ch) return ch;
+  /** @type {Channel} */
+  const created = {
+    readings: new Set(),
+    events: new Set(),
+    status: new Set(),
+    connected: false,
+    stream: openEventStream(meter ? `${paths.live}?meter=${encodeURIComponent(meter)}` : paths.live, {
+      onEvent(type, data) {
+        const r = type === 'reading' ? asReading(data) : null;
+        if (r) for (const l of created.readings) l(r);
+        else for (const l of created.events) l(type, data);
+      },
+      onStatus(c) {
+        created.connected = c;
+        for (const l of created.status) l(c);
+      },
+    }),
+  };
+  channels.set(meter, created);
+  return created;
 }
 
-function maybeClose() {
-  if (!readingListeners.size && !eventListeners.size && !statusListeners.size && stream) {
-    stream.close();
-    stream = null;
-    connected = false;
+/** @param {string} meter @param {Channel} ch */
+function release(meter, ch) {
+  if (!ch.readings.size && !ch.events.size && !ch.status.size) {
+    ch.stream.close();
+    channels.delete(meter);
   }
 }
 
-/** @param {(r: LiveReading) => void} fn */
-export function onLiveReading(fn) {
-  readingListeners.add(fn);
-  ensure();
+/**
+ * @template T
+ * @param {'readings'|'events'|'status'} kind @param {T} fn @param {string} meter
+ */
+function listen(kind, fn, meter) {
+  const ch = channel(meter);
+  const set = /** @type {Set<T>} */ (ch[kind]);
+  set.add(fn);
   return () => {
-    readingListeners.delete(fn);
-    maybeClose();
+    set.delete(fn);
+    release(meter, ch);
   };
 }
 
-/** Other stream events (meter events such as token accepted, alerts). @param {(type: string, data: any) => void} fn */
-export function onLiveEvent(fn) {
-  eventListeners.add(fn);
-  ensure();
-  return () => {
-    eventListeners.delete(fn);
-    maybeClose();
-  };
+/** @param {(r: LiveReading) => void} fn @param {string} [meter] */
+export function onLiveReading(fn, meter = '') {
+  return listen('readings', fn, meter);
 }
 
-/** @param {(c: boolean) => void} fn */
-export function onLiveStatus(fn) {
-  statusListeners.add(fn);
-  fn(connected);
-  ensure();
-  return () => {
-    statusListeners.delete(fn);
-    maybeClose();
-  };
+/** Meter events (token accepted/rejected, credit, relay). @param {(type: string, data: any) => void} fn @param {string} [meter] */
+export function onLiveEvent(fn, meter = '') {
+  return listen('events', fn, meter);
+}
+
+/** @param {(c: boolean) => void} fn @param {string} [meter] */
+export function onLiveStatus(fn, meter = '') {
+  fn(channel(meter).connected);
+  return listen('status', fn, meter);
 }

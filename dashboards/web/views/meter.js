@@ -53,7 +53,7 @@ export function MeterView({ arg: meterId }) {
       add(r.ts, r.values);
       setLast((cur) => (!cur || cur.ts <= r.ts ? { ts: r.ts, values: r.values } : cur));
       publish();
-    });
+    }, meterId);
     const to = new Date();
     const from = new Date(to.getTime() - LIVE_WINDOW_S * 1000);
     api(paths.readings(meterId, { from: from.toISOString(), to: to.toISOString() }))

@@ -21,17 +21,22 @@ export function PrepaidPanel({ meterId }) {
   const [error, setError] = useState('');
 
   useEffect(() => {
+    const load = () =>
+      api(tokensPath(meterId))
+        .then((r) => {
+          setTokens(r && Array.isArray(r.tokens) ? r.tokens : listOf(r));
+          if (r && typeof r.credit === 'number') setCredit(r.credit);
+        })
+        .catch((e) =>
+          setError(e.status === 404 || e.status === 403 ? t('prepaid.unavailable') : String(e.message)),
+        );
     const off = onLiveEvent((_type, data) => {
-      if (data && data.meter === meterId && typeof data.credit === 'number') setCredit(data.credit);
-    });
-    api(tokensPath(meterId))
-      .then((r) => {
-        setTokens(listOf(r));
-        if (r && typeof r.credit === 'number') setCredit(r.credit);
-      })
-      .catch((e) =>
-        setError(e.status === 404 || e.status === 403 ? t('prepaid.unavailable') : String(e.message)),
-      );
+      if (!data || (data.meter ?? data.meterId) !== meterId) return;
+      if (typeof data.credit === 'number') setCredit(data.credit);
+      // A token accepted or rejected by the meter changes its status in the history.
+      if (typeof data.kind === 'string' && data.kind.startsWith('token.')) void load();
+    }, meterId);
+    void load();
     return off;
   }, [meterId]);
 

@@ -1,0 +1,191 @@
+/**
+ * The gateway pieces the dashboards talk to, started for real in one process: PGlite (in memory)
+ * with the ledger, readings and rollups schemas; an in-process aedes broker; the MQTT bus and the
+ * ingest pipeline feeding the reading store, live state, rollups and the live hub; the fastify app
+ * with auth, meters, live stream, vending, exports, dashboard API and the dashboards themselves.
+ * Readings arrive the way meters send them: JSON over MQTT (QoS 1), values from the simulators'
+ * load model. Nothing is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import mqtt, { type MqttClient } from 'mqtt';
+import { dashboardsPlugin } from '../../dashboards/index.js';
+import { TopicScheme, type MeterEvent, type Reading } from '../../protocol/index.js';
+import { LoadProfile, dailyHistory, electricalAt } from '../../simulators/index.js';
+import { authPlugin } from '../../gateway/auth/index.js';
+import { MqttBus } from '../../gateway/bus/index.js';
+import { dashboardApiPlugin } from '../../gateway/dashboard-api/index.js';
+import { PgliteDatabase, runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
+import { exportsPlugin } from '../../gateway/exports/index.js';
+import { DeadLetterStore, IngestMetrics, IngestPipeline } from '../../gateway/ingest/index.js';
+import { startTestBroker } from '../../gateway/ingest/test-broker.js';
+import { LiveHub, livePlugin } from '../../gateway/live/index.js';
+import { metersPlugin } from '../../gateway/meters/index.js';
+import { LastReadingStore, READINGS_MIGRATIONS, SqlReadingStore } from '../../gateway/readings/index.js';
+import { ROLLUP_MIGRATIONS, RollupEngine, SqlRollupStore } from '../../gateway/rollups/index.js';
+import { vendingPlugin } from '../../gateway/vending/index.js';
+import { buildWorld, type World } from '../../gateway/vending/test-fixtures/world.js';
+import { freePort } from '../support/services.js';
+
+export interface DashboardHarness {
+  baseUrl: string;
+  db: SqlDatabase;
+  world: World;
+  topics: TopicScheme;
+  app: FastifyInstance;
+  rollups: SqlRollupStore;
+  /** Publishes one reading of a meter over MQTT, values from the load model at `ts`. */
+  publishReading(meterId: string, ts?: Date): Promise<Reading>;
+  publishEvent(event: Omit<MeterEvent, 'v'>): Promise<void>;
+  /** Resolves when the reading store holds at least `n` readings of the meter. */
+  waitStored(meterId: string, n: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const OBIS = {
+  energy: '1-0:1.8.0',
+  power: '1-0:1.7.0',
+  voltage: '1-0:32.7.0',
+  current: '1-0:31.7.0',
+  frequency: '1-0:14.7.0',
+};
+
+export async function startDashboardHarness(options: { fleet?: number } = {}): Promise<DashboardHarness> {
+  const run = randomBytes(3).toString('hex');
+  const db = await new PgliteDatabase().start();
+  await runMigrations(db, [...READINGS_MIGRATIONS, ...ROLLUP_MIGRATIONS]);
+  // Ledger: customers C1..C3 (C1 in the social programme), prepaid meters M1..M3 with vending keys, API keys per role.
+  const world = await buildWorld(db, { meters: 3 });
+  const broker = await startTestBroker();
+  const topics = new TopicScheme(`mgdash-${run}/v1`);
+  const store = new SqlReadingStore({ db });
+  await store.start();
+  const lastReadings = new LastReadingStore({ db });
+  const rollups = new SqlRollupStore({ db });
+  const hub = new LiveHub();
+  const bus = new MqttBus({ url: broker.url, clientId: `gw-${run}`, clean: true });
+  await bus.start();
+  const pipeline = new IngestPipeline({
+    bus,
+    topics,
+    store,
+    lastReadings,
+    deadLetters: new DeadLetterStore({ db, maxRows: 100 }),
+    metrics: new IngestMetrics(),
+    rollups: new RollupEngine({ db, source: store }),
+    batchIntervalMs: 20,
+    onStored: (r) => hub.readings(r),
+    onEvent: (e) => hub.event(e),
+  });
+  await pipeline.start();
+
+  // Two years of daily history for M1 from the simulators' load model, so the meter view has the
+  // same period last year and the customer view six full months.
+  const today = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 730 * 86_400_000).toISOString().slice(0, 10);
+  const rows = [];
+  for (const d of dailyHistory({
+    meterId: 'M1',
+    seed: 'dash',
+    profile: 'household',
+    from,
+    to: today,
+    initialKwh: 12_000,
+  })) {
+    rows.push({
+      meterId: 'M1',
+      obis: OBIS.energy,
+      day: d.date,
+      consumption: d.kwh,
+      quality: 'measured' as const,
+    });
+  }
+  await rollups.upsertDaily(rows);
+
+  const app = Fastify({ logger: false });
+  await app.register(authPlugin, { db, rateLimit: false });
+  await app.register(metersPlugin, { readings: store, lastReadings, rollups });
+  await app.register(livePlugin, { hub, heartbeatMs: 5_000 });
+  await app.register(vendingPlugin, { service: world.service });
+  await app.register(dashboardApiPlugin, { ledger: db });
+  await app.register(exportsPlugin, { rollups });
+  await app.register(dashboardsPlugin, {});
+  const port = await freePort();
+  await app.listen({ host: '127.0.0.1', port });
+
+  const publisher: MqttClient = await mqtt.connectAsync(broker.url, {
+    clientId: `meters-${run}`,
+    clean: true,
+  });
+  const profiles = new Map<string, LoadProfile>();
+  const seqs = new Map<string, number>();
+
+  async function publishReading(meterId: string, ts = new Date()): Promise<Reading> {
+    let profile = profiles.get(meterId);
+    if (!profile)
+      profiles.set(meterId, (profile = new LoadProfile({ kind: 'household', seed: 'dash', meterId })));
+    const t = ts.getTime();
+    const kw = profile.powerAt(t);
+    const el = electricalAt(profile, 1, kw, t);
+    const seq = (seqs.get(meterId) ?? 0) + 1;
+    seqs.set(meterId, seq);
+    const reading: Reading = {
+      v: 1,
+      meter: meterId,
+      seq,
+      ts: ts.toISOString(),
+      values: {
+        [OBIS.energy]:
+          Math.round((12_000 + profile.energyBetween(t - 86_400_000 * 30, t).total) * 1000) / 1000,
+        [OBIS.power]: Math.round(el.powerKw * 1000) / 1000,
+        [OBIS.voltage]: Math.round(el.phases[0]!.voltage * 10) / 10,
+        [OBIS.current]: Math.round(el.phases[0]!.current * 100) / 100,
+        [OBIS.frequency]: Math.round(el.frequency * 100) / 100,
+      },
+      source: 'simulator',
+    };
+    await publisher.publishAsync(topics.reading(meterId), JSON.stringify(reading), { qos: 1 });
+    return reading;
+  }
+
+  async function publishEvent(event: Omit<MeterEvent, 'v'>): Promise<void> {
+    await publisher.publishAsync(topics.event(event.meter), JSON.stringify({ v: 1, ...event }), { qos: 1 });
+  }
+
+  async function waitStored(meterId: string, n: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await store.count({ meterId })) < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} readings of ${meterId}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  // The fleet: every ledger meter plus `fleet` more, one reading each.
+  const fleetIds = [...world.meters.map((m) => m.id)];
+  for (let i = 1; i <= (options.fleet ?? 0); i++) fleetIds.push(`F-${String(i).padStart(4, '0')}`);
+  await Promise.all(fleetIds.map((id) => publishReading(id, new Date(Date.now() - 1000))));
+  await waitStored(fleetIds[fleetIds.length - 1]!, 1);
+  for (const id of world.meters.map((m) => m.id)) await waitStored(id, 1);
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    db,
+    world,
+    topics,
+    app,
+    rollups,
+    publishReading,
+    publishEvent,
+    waitStored,
+    async stop() {
+      await publisher.endAsync();
+      await app.close();
+      await pipeline.stop();
+      await bus.stop();
+      await broker.stop();
+      await world.service.stop();
+      await store.stop();
+      await db.close();
+    },
+  };
+}
