@@ -8,6 +8,7 @@ import { registerEdgeCommands } from './edge.js';
 import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
 import { registerSimulateCommands } from './simulate.js';
+import { registerGatewayCommand } from './gateway.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -21,4 +22,5 @@ export const COMMANDS: CommandRegistrar[] = [
   registerTokenCommands,
   registerSimulateCommands,
   registerEdgeCommands,
+  registerGatewayCommand,
 ];

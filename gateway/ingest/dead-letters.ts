@@ -27,6 +27,7 @@ export interface DeadLetterStoreOptions {
 }
 
 const MAX_TEXT = 500;
+const NUL = String.fromCharCode(0);
 
 /** Rejected ingest messages with their reason and (truncated) raw payload, in a bounded SQL table. */
 export class DeadLetterStore {
@@ -46,7 +47,7 @@ export class DeadLetterStore {
       .subarray(0, this.maxPayloadChars * 4)
       .toString('utf8')
       .slice(0, this.maxPayloadChars)
-      .replace(/\u0000/g, '\\u0000');
+      .replaceAll(NUL, '\\u0000');
   }
 
   async add(letters: readonly DeadLetter[]): Promise<void> {
@@ -56,9 +57,9 @@ export class DeadLetterStore {
       `INSERT INTO ingest_dead_letters (topic, code, reason, payload, payload_bytes)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[])`,
       [
-        list.map((l) => l.topic.slice(0, MAX_TEXT).replace(/\u0000/g, '\\u0000')),
+        list.map((l) => l.topic.slice(0, MAX_TEXT).replaceAll(NUL, '\\u0000')),
         list.map((l) => l.code),
-        list.map((l) => l.reason.slice(0, MAX_TEXT).replace(/\u0000/g, '\\u0000')),
+        list.map((l) => l.reason.slice(0, MAX_TEXT).replaceAll(NUL, '\\u0000')),
         list.map((l) => this.text(l.payload)),
         list.map((l) => l.payload.byteLength),
       ],

@@ -1,0 +1,1 @@
+export { healthPlugin, HealthReport, type HealthPluginOptions } from './health-plugin.js';

@@ -1,0 +1,1 @@
+export { metersPlugin, type MetersPluginOptions } from './meters-plugin.js';
