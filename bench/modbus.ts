@@ -196,7 +196,7 @@ async function tcpBench(
   const edge = new Edge({ config });
   await edge.start();
   try {
-    await sleep(Math.max(1500, o.intervalMs * 2)); // connections up, JIT warm
+    await sleep(Math.max(3000, o.intervalMs * 2)); // connections up, JIT warm
     const polls = await measureWindows(() => edge.snapshot().pollsOk, o.windows, o.windowMs);
     const s = edge.snapshot();
     const published = await measureWindows(() => edge.snapshot().readingsPublished, 1, o.windowMs);

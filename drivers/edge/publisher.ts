@@ -180,8 +180,13 @@ export class MqttPublisher {
     for (const entry of this.opts.outbox.pending(room, this.inflight)) {
       this.inflight.add(entry.id);
       const historical = entry.recovered || this.liveGen.get(entry.id) !== gen;
-      const body = historical ? { ...entry.body, historical: true } : entry.body;
-      client.publish(entry.topic, JSON.stringify(body), { qos: 1 }, (err) => {
+      // `json` is a JSON object: splice the flag in rather than parse and stringify again.
+      const payload = !historical
+        ? entry.json
+        : entry.json === '{}'
+          ? '{"historical":true}'
+          : `${entry.json.slice(0, -1)},"historical":true}`;
+      client.publish(entry.topic, payload, { qos: 1 }, (err) => {
         if (gen !== this.generation) return; // that connection is gone; the entry is still on disk
         this.inflight.delete(entry.id);
         if (err) return;

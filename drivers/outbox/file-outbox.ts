@@ -98,8 +98,16 @@ export class FileOutbox implements Outbox {
   }
 
   append(topic: string, body: Record<string, unknown>): OutboxEntry {
-    const entry: OutboxEntry = { id: this.nextId++, ts: this.opts.now(), topic, body, recovered: false };
-    const line = `${JSON.stringify({ id: entry.id, ts: entry.ts, topic, body })}\n`;
+    const json = JSON.stringify(body);
+    const entry: OutboxEntry = {
+      id: this.nextId++,
+      ts: this.opts.now(),
+      topic,
+      body,
+      json,
+      recovered: false,
+    };
+    const line = `{"id":${entry.id},"ts":${entry.ts},"topic":${JSON.stringify(topic)},"body":${json}}\n`;
     const bytes = Buffer.byteLength(line);
     if (!this.active || this.active.bytes + bytes > this.opts.segmentBytes) this.rotate(entry.id);
     const seg = this.active!;
@@ -274,6 +282,7 @@ export class FileOutbox implements Outbox {
         ts: rec.ts,
         topic: rec.topic,
         body: rec.body as Record<string, unknown>,
+        json: JSON.stringify(rec.body),
         recovered: true,
       };
       this.slots.set(rec.id, { entry, seg });

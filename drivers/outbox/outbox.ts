@@ -5,6 +5,8 @@ export interface OutboxEntry {
   readonly ts: number;
   readonly topic: string;
   readonly body: Record<string, unknown>;
+  /** `body` serialised once at append (or load), so publishing does not stringify again. */
+  readonly json: string;
   /** True when it was loaded from disk at start: it survived a restart, so it is a replay. */
   readonly recovered: boolean;
 }
