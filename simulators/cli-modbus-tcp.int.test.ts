@@ -125,12 +125,12 @@ describe('metergate simulate --meters N --model sdm630 --modbus-tcp HOST:PORT', 
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout) as Array<{ registers?: number[]; exception?: number; error?: string }>;
     // 125 registers from 0 run past the 0x00..0x4B block: exception 2, not a truncated answer.
-    expect(res[0]).toEqual({ exception: 2 });
-    expect(res[1]).toEqual({ exception: 3 });
-    expect(res[2]).toEqual({ exception: 2 });
-    expect(res[3]).toEqual({ exception: 2 });
-    expect(res[4]).toEqual({ exception: 2 });
-    expect(res[5]).toEqual({ exception: 0x0b });
+    expect(res[0]).toMatchObject({ exception: 2 });
+    expect(res[1]).toMatchObject({ exception: 3 });
+    expect(res[2]).toMatchObject({ exception: 2 });
+    expect(res[3]).toMatchObject({ exception: 2 });
+    expect(res[4]).toMatchObject({ exception: 2 });
+    expect(res[5]).toMatchObject({ exception: 0x0b });
     expect(res[6]!.registers).toHaveLength(0x4c);
   });
 

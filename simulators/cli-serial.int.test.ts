@@ -107,8 +107,8 @@ describe('metergate simulate --config (RTU and IEC 62056-21 over socat ptys)', (
     // Export has no meaning for this meter: still a value (0), not the "not available" sentinel.
     expect(decodePoint(pt('abb-b23', '1-0:2.8.0'), res[2]!.registers!.slice(4, 8))).toBe(0);
     expect(decodePoint(pt('abb-b23', '1-0:32.7.0'), res[3]!.registers!)).toBeCloseTo(abb['1-0:32.7.0']!, 1);
-    expect(res[4]).toEqual({ exception: 3 });
-    expect(res[5]).toEqual({ exception: 2 });
+    expect(res[4]).toMatchObject({ exception: 3 });
+    expect(res[5]).toMatchObject({ exception: 2 });
     const m1 = meterAt('rtu-1', 'sdm120').values();
     expect(decodePoint(pt('sdm120', '1-0:14.7.0'), res[6]!.registers!)).toBeCloseTo(m1['1-0:14.7.0']!, 4);
     expect(sdm120.phases).toBe(1);

@@ -2,10 +2,12 @@
 
 usage: modbus_client.py tcp HOST PORT REQUESTS_JSON
        modbus_client.py rtu PATH BAUD REQUESTS_JSON
-REQUESTS_JSON: [[unit, function, address, count], ...]; prints one JSON result per request.
+REQUESTS_JSON: [[unit, function, address, count], ...]; prints one JSON result per request
+(registers, exception or error, and the time the request took in ms).
 """
 import json
 import sys
+import time
 
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.pdu import ExceptionResponse
@@ -16,24 +18,26 @@ def main():
     if mode == "tcp":
         client = ModbusTcpClient(where, port=int(arg), timeout=2, retries=0)
     else:
-        client = ModbusSerialClient(port=where, baudrate=int(arg), timeout=1, retries=0)
+        client = ModbusSerialClient(port=where, baudrate=int(arg), timeout=3, retries=0)
     if not client.connect():
         print(json.dumps({"error": "connect failed"}))
         sys.exit(1)
     out = []
     for unit, fn, address, count in reqs:
         read = client.read_input_registers if fn == 4 else client.read_holding_registers
+        started = time.monotonic()
         try:
             rr = read(address, count, slave=unit)
         except Exception as e:  # noqa: BLE001 - report, do not crash the test peer
             out.append({"error": repr(e)})
             continue
+        elapsed = round((time.monotonic() - started) * 1000, 1)
         if isinstance(rr, ExceptionResponse):
-            out.append({"exception": rr.exception_code})
+            out.append({"exception": rr.exception_code, "ms": elapsed})
         elif rr.isError():
-            out.append({"error": str(rr)})
+            out.append({"error": str(rr), "ms": elapsed})
         else:
-            out.append({"registers": list(rr.registers)})
+            out.append({"registers": list(rr.registers), "ms": elapsed})
     client.close()
     print(json.dumps(out))
 
