@@ -165,6 +165,36 @@ describe('limits', () => {
   });
 });
 
+describe('slow consumers', () => {
+  it('disconnects a subscriber that stops reading once its write buffer passes the bound', async () => {
+    const b = createMetergateBroker({
+      port: 0,
+      credentials: await testCredentials(),
+      limits: { maxClientBufferBytes: 256 * 1024, maxPayloadBytes: 64 * 1024 },
+    });
+    await b.start();
+    const u = `mqtt://127.0.0.1:${b.ports.tcp}`;
+    const slow = await connect(u, asUser('dash'));
+    await slow.subscribeAsync('metergate/v1/meters/+/reading', { qos: 0 });
+    (slow as unknown as { stream: { pause(): void } }).stream.pause(); // stop reading the socket
+    const edge = await connect(u, asUser('edge-1'));
+    const chunk = Buffer.alloc(60 * 1024, 0x61);
+    for (let i = 0; i < 400 && b.metrics.stats.refusals['slow-consumer'] === 0; i++) {
+      await edge.publishAsync('metergate/v1/meters/M-1/reading', chunk, { qos: 1 });
+      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    const until = Date.now() + 5000;
+    while (b.metrics.stats.refusals['slow-consumer'] === 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(b.metrics.stats.refusals['slow-consumer']).toBe(1);
+    expect(edge.connected).toBe(true); // the publisher is not punished
+    edge.end(true);
+    slow.end(true);
+    await b.stop();
+  });
+});
+
 describe('WebSocket listener', () => {
   it('serves MQTT over WebSocket with the same auth', async () => {
     const dash = await connect(wsUrl, asUser('dash'));
