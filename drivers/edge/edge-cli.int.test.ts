@@ -3,8 +3,9 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePayload } from '../../protocol/index.js';
-import { DEBIAN_PYTHON, freePort, requireCommand, requirePythonModule } from '../../test/support/services.js';
+import { DEBIAN_PYTHON, freePort, requirePythonModule } from '../../test/support/services.js';
 import {
+  mosquittoBinary,
   PYMODBUS_SERVER,
   SDM630_RAW,
   startMosquitto,
@@ -26,7 +27,7 @@ describe('metergate edge (process)', () => {
   let modbusPort: number;
 
   beforeAll(async () => {
-    requireCommand('mosquitto');
+    mosquittoBinary();
     requirePythonModule('pymodbus', 'python3-pymodbus');
     dir = tempDir('mg-edge-cli-');
     brokerPort = await freePort();

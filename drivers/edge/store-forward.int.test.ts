@@ -3,8 +3,9 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePayload } from '../../protocol/index.js';
-import { DEBIAN_PYTHON, freePort, requireCommand, requirePythonModule } from '../../test/support/services.js';
+import { DEBIAN_PYTHON, freePort, requirePythonModule } from '../../test/support/services.js';
 import {
+  mosquittoBinary,
   PYMODBUS_SERVER,
   SDM630_RAW,
   startMosquitto,
@@ -40,7 +41,7 @@ describe('store-and-forward across a broker outage and an edge restart', () => {
   let config: EdgeConfig;
 
   beforeAll(async () => {
-    requireCommand('mosquitto');
+    mosquittoBinary();
     requirePythonModule('pymodbus', 'python3-pymodbus');
     dir = tempDir('mg-sf-');
     brokerPort = await freePort();

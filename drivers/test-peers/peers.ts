@@ -97,6 +97,18 @@ export async function startPtyPair(dir: string): Promise<Peer & { a: string; b: 
   return { ...peer, a, b };
 }
 
+/** The mosquitto binary: on PATH, or Debian's /usr/sbin (not on every non-root PATH). */
+export function mosquittoBinary(): string {
+  for (const candidate of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  try {
+    return execFileSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('mosquitto is not installed (Debian package mosquitto): run scripts/services.sh');
+  }
+}
+
 /** A private mosquitto on `port` with on-disk persistence, so stopping and restarting it keeps sessions. */
 export function startMosquitto(dir: string, port: number): Peer {
   const conf = path.join(dir, 'mosquitto.conf');
@@ -113,7 +125,7 @@ export function startMosquitto(dir: string, port: number): Peer {
       '',
     ].join('\n'),
   );
-  return startProcess('mosquitto', ['-c', conf]);
+  return startProcess(mosquittoBinary(), ['-c', conf]);
 }
 
 export async function tcpOpen(port: number): Promise<boolean> {
