@@ -33,12 +33,19 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
     });
     await gw.start();
     for (const role of ['operator', 'customer'] as const) {
-      keys[role] = (await createApiKey(gw.db!, { role, name: role, customerId: role === 'customer' ? 'c1' : undefined })).key;
+      keys[role] = (
+        await createApiKey(gw.db!, { role, name: role, customerId: role === 'customer' ? 'c1' : undefined })
+      ).key;
     }
     pub = await mqtt.connectAsync(broker.url);
-    for (const [meter, n] of [['mA', 3], ['mB', 2]] as const) {
+    for (const [meter, n] of [
+      ['mA', 3],
+      ['mB', 2],
+    ] as const) {
       for (let i = 0; i < n; i++) {
-        await pub.publishAsync(topics.reading(meter), makeReading(meter, i, new Date(t0 + i * 3_600_000)), { qos: 1 });
+        await pub.publishAsync(topics.reading(meter), makeReading(meter, i, new Date(t0 + i * 3_600_000)), {
+          qos: 1,
+        });
       }
     }
     await until(async () => (await gw.store!.count()) === 5);
@@ -55,11 +62,19 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
   it('serves health and the OpenAPI document without credentials', async () => {
     const health = await get('/api/health');
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, mqtt: { ok: true } } });
+    expect(health.json()).toMatchObject({
+      status: 'ok',
+      checks: { database: { ok: true }, mqtt: { ok: true } },
+    });
     const doc = await get('/docs/json');
     expect(doc.statusCode).toBe(200);
     expect(Object.keys(doc.json().paths)).toEqual(
-      expect.arrayContaining(['/api/meters', '/api/meters/{id}/readings', '/api/meters/{id}/consumption', '/api/live']),
+      expect.arrayContaining([
+        '/api/meters',
+        '/api/meters/{id}/readings',
+        '/api/meters/{id}/consumption',
+        '/api/live',
+      ]),
     );
   });
 
@@ -67,9 +82,15 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
     expect((await get('/api/meters')).statusCode).toBe(401);
     const staff = await get('/api/meters', 'operator');
     expect(staff.statusCode).toBe(200);
-    const list = staff.json() as Array<{ id: string; lastReading: { ts: string; values: Record<string, number> } | null }>;
+    const list = staff.json() as Array<{
+      id: string;
+      lastReading: { ts: string; values: Record<string, number> } | null;
+    }>;
     expect(list.map((m) => m.id)).toEqual(['mA', 'mB']);
-    expect(list[0]!.lastReading).toMatchObject({ ts: new Date(t0 + 2 * 3_600_000).toISOString(), values: { '1-0:1.8.0': 1000.5 } });
+    expect(list[0]!.lastReading).toMatchObject({
+      ts: new Date(t0 + 2 * 3_600_000).toISOString(),
+      values: { '1-0:1.8.0': 1000.5 },
+    });
     const own = await get('/api/meters', 'customer');
     expect((own.json() as Array<{ id: string }>).map((m) => m.id)).toEqual(['mA']);
     expect((await get('/api/meters/mB/readings', 'customer')).statusCode).toBe(404);
@@ -82,7 +103,9 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
     expect(raw.statusCode).toBe(200);
     expect(raw.json().readings).toHaveLength(3);
     const daily = await get(`/api/meters/mA/readings?from=${from}&to=${to}&resolution=1d`, 'operator');
-    expect(daily.json().readings).toEqual([expect.objectContaining({ count: 3, values: expect.objectContaining({ '1-0:1.8.0': 1000.5 }) })]);
+    expect(daily.json().readings).toEqual([
+      expect.objectContaining({ count: 3, values: expect.objectContaining({ '1-0:1.8.0': 1000.5 }) }),
+    ]);
     const cons = await get(`/api/meters/mA/consumption?period=day&from=${day}&to=${day}`, 'operator');
     expect(cons.json()).toEqual({
       meterId: 'mA',
@@ -100,19 +123,27 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
 
   it('streams new readings to a live (SSE) client filtered by meter', async () => {
     const received = await new Promise<string>((resolve, reject) => {
-      const req = http.get(`${gw.url}/api/live?meter=mB`, { headers: { 'x-api-key': keys.operator! } }, (res) => {
-        expect(res.headers['content-type']).toMatch(/text\/event-stream/);
-        let buf = '';
-        res.on('data', (chunk: Buffer) => {
-          buf += chunk.toString();
-          if (buf.includes('event: reading')) {
-            req.destroy();
-            resolve(buf);
-          }
-        });
-        void pub.publishAsync(topics.reading('mA'), makeReading('mA', 9, new Date(t0 + 9 * 3_600_000)), { qos: 1 });
-        void pub.publishAsync(topics.reading('mB'), makeReading('mB', 7, new Date(t0 + 7 * 3_600_000)), { qos: 1 });
-      });
+      const req = http.get(
+        `${gw.url}/api/live?meter=mB`,
+        { headers: { 'x-api-key': keys.operator! } },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+          let buf = '';
+          res.on('data', (chunk: Buffer) => {
+            buf += chunk.toString();
+            if (buf.includes('event: reading')) {
+              req.destroy();
+              resolve(buf);
+            }
+          });
+          void pub.publishAsync(topics.reading('mA'), makeReading('mA', 9, new Date(t0 + 9 * 3_600_000)), {
+            qos: 1,
+          });
+          void pub.publishAsync(topics.reading('mB'), makeReading('mB', 7, new Date(t0 + 7 * 3_600_000)), {
+            qos: 1,
+          });
+        },
+      );
       req.on('error', reject);
     });
     const data = JSON.parse(/data: (.*)\n/.exec(received)![1]!);
