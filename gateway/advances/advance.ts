@@ -2,12 +2,11 @@ import { randomInt } from 'node:crypto';
 import { ApiError, type Principal } from '../auth/index.js';
 import { LedgerErrorCodes } from '../ledger/errors.js';
 import {
-  audit,
   cents,
   money,
   newVendId,
   nextTid,
-  recordIssue,
+  writeIssue,
   requestHash,
   type IssueResult,
 } from '../vending/ledger-tx.js';
@@ -92,22 +91,11 @@ export async function grantAdvance(
       ],
       token: digits,
     };
-    await recordIssue(tx, { result, requestHash: hash, principal, units: 0 }, meter);
-    await tx.query(
-      'INSERT INTO advances (vend_id, customer_id, meter_id, units, value) VALUES ($1, $2, $3, $4, $5)',
-      [result.vendId, meter.customer_id, meter.id, units, money(valueCents)],
-    );
-    await tx.query('UPDATE customers SET debt = debt + $2 WHERE id = $1', [
-      meter.customer_id,
-      money(valueCents),
-    ]);
-    await tx.query('UPDATE meters SET last_tid = $2 WHERE id = $1', [meter.id, tid]);
-    await audit(tx, principal, 'advance', meter.id, {
-      vendId: result.vendId,
-      tid,
-      units,
-      value: money(valueCents),
-      debtAfter,
+    await writeIssue(tx, { result, requestHash: hash, principal }, meter, {
+      lastTid: tid,
+      advance: { units, value: money(valueCents) },
+      auditAction: 'advance',
+      auditDetail: { vendId: result.vendId, tid, units, value: money(valueCents), debtAfter },
     });
     return result;
   });

@@ -17,6 +17,8 @@ export interface CreateApiKeyOptions {
   vendorId?: string;
   customerId?: string;
   label?: string;
+  /** Alias of `label`. */
+  name?: string;
 }
 
 export interface ApiKeyInfo {
@@ -57,7 +59,7 @@ export async function createApiKey(
       options.role,
       options.role === 'vendor' ? options.vendorId : null,
       options.role === 'customer' ? options.customerId : null,
-      options.label ?? '',
+      options.label ?? options.name ?? '',
     ],
   );
   return { id, key: `mgk_${id}_${secret}` };

@@ -7,6 +7,7 @@ import {
   newVendId,
   nextTid,
   recordIssue,
+  writeIssue,
   requestHash,
   type IssueResult,
 } from '../vending/ledger-tx.js';
@@ -82,9 +83,11 @@ export async function issueManagementToken(
       tokens: [{ digits, tid, tokenClass: 2, subclass, units: 0 }],
       token: digits,
     };
-    await recordIssue(tx, { result, requestHash: hash, principal }, meter);
-    await tx.query('UPDATE meters SET last_tid = $2 WHERE id = $1', [meter.id, tid]);
-    await audit(tx, principal, `management.${req.action}`, meter.id, { vendId: result.vendId, tid, value });
+    await writeIssue(tx, { result, requestHash: hash, principal }, meter, {
+      lastTid: tid,
+      auditAction: `management.${req.action}`,
+      auditDetail: { vendId: result.vendId, tid, value },
+    });
     return result;
   });
 }

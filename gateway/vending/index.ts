@@ -8,6 +8,7 @@ export {
 } from './delivery.js';
 export type { IssueResult, IssuedToken } from './ledger-tx.js';
 export { TokenMinter } from './minter.js';
+export { ledgerBooks, type LedgerBooks } from './books.js';
 export { grantAdvance, customerStatement, type AdvanceRequest, type Statement } from '../advances/index.js';
 export {
   issueManagementToken,

@@ -13,15 +13,15 @@ import {
 } from '../tariffs/index.js';
 import type { TokenDelivery } from './delivery.js';
 import {
-  audit,
   cents,
   findPrevious,
+  replayOf,
   lockMeter,
   money,
   monthKey,
   newVendId,
   nextTid,
-  recordIssue,
+  writeIssue,
   requestHash,
   type IssueResult,
   type LockedMeter,
@@ -100,9 +100,8 @@ export class VendingService {
     let result: IssueResult;
     try {
       result = await this.db.transaction(async (tx) => {
-        const meter = await lockMeter(tx, meterId);
-        const previous = await findPrevious(tx, requestId, hash);
-        if (previous) return previous;
+        const meter = await lockMeter(tx, meterId, true, requestId);
+        if (meter.prev_hash !== null) return replayOf(requestId, hash, meter.prev_hash, meter.prev_receipt!);
         return build(tx, meter);
       });
     } catch (err) {
@@ -230,7 +229,8 @@ export class VendingService {
         ],
         token: digits,
       };
-      await recordIssue(
+      const sameMonth = meter.position_month === monthKey(now);
+      await writeIssue(
         tx,
         {
           result,
@@ -244,40 +244,25 @@ export class VendingService {
           units,
         },
         meter,
+        {
+          lastTid: tid,
+          position: {
+            month: monthKey(now),
+            units: (sameMonth ? meter.position_units : 0) + units,
+            fixed: money((sameMonth ? cents(meter.position_fixed) : 0) + b.fixedCents),
+          },
+          payment: money(b.moneyCents),
+          recovery: b.recoveryCents > 0 ? money(b.recoveryCents) : undefined,
+          auditAction: 'vend',
+          auditDetail: {
+            vendId: result.vendId,
+            requestId: req.requestId,
+            tid,
+            units,
+            money: money(b.moneyCents),
+          },
+        },
       );
-      const sameMonth = meter.position_month === monthKey(now);
-      await tx.query(
-        `UPDATE meters SET last_tid = $2, position_month = $3, position_units = $4, position_fixed = $5 WHERE id = $1`,
-        [
-          meter.id,
-          tid,
-          monthKey(now),
-          (sameMonth ? meter.position_units : 0) + units,
-          money((sameMonth ? cents(meter.position_fixed) : 0) + b.fixedCents),
-        ],
-      );
-      await tx.query(
-        'INSERT INTO payments (vend_id, customer_id, vendor_id, amount) VALUES ($1, $2, $3, $4)',
-        [result.vendId, meter.customer_id, result.vendorId, money(b.moneyCents)],
-      );
-      if (b.recoveryCents > 0) {
-        await tx.query('INSERT INTO recoveries (vend_id, customer_id, amount) VALUES ($1, $2, $3)', [
-          result.vendId,
-          meter.customer_id,
-          money(b.recoveryCents),
-        ]);
-        await tx.query('UPDATE customers SET debt = debt - $2 WHERE id = $1', [
-          meter.customer_id,
-          money(b.recoveryCents),
-        ]);
-      }
-      await audit(tx, principal, 'vend', meter.id, {
-        vendId: result.vendId,
-        requestId: req.requestId,
-        tid,
-        units,
-        money: money(b.moneyCents),
-      });
       return result;
     });
   }

@@ -5,6 +5,7 @@ import type { SqlDatabase } from '../../db/index.js';
 import { AesGcmSecurityModule, KeyVault } from '../../keys/index.js';
 import { createCustomer, createMeter, upsertProgramme } from '../../ledger/registry.js';
 import { EXAMPLE_ELECTRICITY_TARIFF } from '../../tariffs/index.js';
+import { ledgerBooks } from '../books.js';
 import { VendingService, type VendingServiceOptions } from '../service.js';
 
 /**
@@ -103,32 +104,4 @@ export async function buildWorld(
 }
 
 /** The books of the whole ledger, as the issue's proof states them. */
-export async function checkBooks(db: SqlDatabase): Promise<{
-  unitsIssued: number;
-  unitsPurchased: number;
-  unitsAdvanced: number;
-  advanced: number;
-  recovered: number;
-  debt: number;
-  duplicateTokens: number;
-  balanced: boolean;
-}> {
-  const one = async (sql: string): Promise<number> =>
-    Number((await db.query<{ v: number | null }>(sql)).rows[0]?.v ?? 0);
-  const unitsIssued = await one('SELECT COALESCE(sum(units), 0) AS v FROM tokens WHERE token_class = 0');
-  const unitsPurchased = await one(`SELECT COALESCE(sum(units), 0) AS v FROM vends WHERE kind = 'purchase'`);
-  const unitsAdvanced = await one('SELECT COALESCE(sum(units), 0) AS v FROM advances');
-  const advanced = await one('SELECT COALESCE(sum(value), 0) AS v FROM advances');
-  const recovered = await one('SELECT COALESCE(sum(amount), 0) AS v FROM recoveries');
-  const debt = await one('SELECT COALESCE(sum(debt), 0) AS v FROM customers');
-  const duplicateTokens = await one(
-    'SELECT COALESCE(sum(n - 1), 0) AS v FROM (SELECT count(*) AS n FROM tokens GROUP BY meter_id, digits HAVING count(*) > 1) d',
-  );
-  const r = (x: number): number => Math.round(x * 100);
-  const balanced =
-    Math.round(unitsIssued * 10) === Math.round(unitsPurchased * 10) + Math.round(unitsAdvanced * 10) &&
-    r(debt) === r(advanced) - r(recovered) &&
-    debt >= 0 &&
-    duplicateTokens === 0;
-  return { unitsIssued, unitsPurchased, unitsAdvanced, advanced, recovered, debt, duplicateTokens, balanced };
-}
+export const checkBooks = ledgerBooks;
