@@ -38,11 +38,16 @@ export interface GatewayOptions {
   };
   /** HTTP listener; `false` runs ingest only. */
   http?: { host?: string; port?: number } | false;
-  ingest?: { batchSize?: number; batchIntervalMs?: number; maxBuffered?: number };
+  ingest?: { batchSize?: number; batchIntervalMs?: number; maxBuffered?: number; deadLetterRows?: number };
   /** Raw readings older than this are pruned from SQL stores (InfluxDB: retention policy). Default 400. */
   rawRetentionDays?: number;
   auth?: Omit<AuthPluginOptions, 'db'> | false;
   plugins?: GatewayFeature[];
+  /**
+   * Feature plugins that need the running gateway (its database, bus, live hub): called once the
+   * core is up and before HTTP listens. This is where the CLI wires vending, analytics and exports.
+   */
+  features?: (gateway: Gateway) => Promise<GatewayFeature[]>;
   metricsRegistry?: Registry;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   version?: string;
@@ -109,7 +114,7 @@ export class Gateway {
     this.store = store;
     this.rollups = new SqlRollupStore({ db });
     this.lastReadings = new LastReadingStore({ db });
-    this.deadLetters = new DeadLetterStore({ db });
+    this.deadLetters = new DeadLetterStore({ db, maxRows: o.ingest?.deadLetterRows });
 
     const bus = new MqttBus({
       url: o.mqtt.url,
@@ -130,7 +135,9 @@ export class Gateway {
       rollups: new RollupEngine({ db, source: store }),
       deadLetters: this.deadLetters,
       metrics: this.metrics,
-      ...o.ingest,
+      batchSize: o.ingest?.batchSize,
+      batchIntervalMs: o.ingest?.batchIntervalMs,
+      maxBuffered: o.ingest?.maxBuffered,
       onStored: (readings) => this.live.readings(readings),
       onEvent: (event) => this.live.event(event),
       log: (level, message) => this.log(level, message),
@@ -157,7 +164,7 @@ export class Gateway {
         deadLetters: this.deadLetters,
         health: () => this.health(),
         auth: o.auth,
-        plugins: o.plugins,
+        plugins: [...(o.plugins ?? []), ...((await o.features?.(this)) ?? [])],
         version: o.version,
       });
       await this.app.listen({ host: o.http?.host ?? '127.0.0.1', port: o.http?.port ?? 8080 });
