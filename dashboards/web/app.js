@@ -6,7 +6,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, getApiKey, paths, setApiKey } from './lib/api.js';
+import { api, getApiKey, paths, prefetch, setApiKey } from './lib/api.js';
 import { html } from './lib/html.js';
 import { getLang, onLanguageChange, setLang, t } from './lib/i18n.js';
 import { LoginView } from './views/login.js';
@@ -39,7 +39,7 @@ function navOf(s) {
   const items = [];
   if (s.role === 'admin' || s.role === 'operator') items.push(['fleet', 'nav.fleet']);
   if (s.role !== 'customer') items.push(['vend', 'nav.vend']);
-  items.push(['customer', 'nav.customer']);
+  if (s.role !== 'vendor') items.push(['customer', 'nav.customer']);
   return items;
 }
 
@@ -137,4 +137,6 @@ function App() {
 }
 
 document.documentElement.lang = getLang();
+// Signed in already and opening the fleet: fetch the meter list while the session is checked.
+if (getApiKey() && ['', 'fleet'].includes(parseRoute().name)) prefetch(paths.meters);
 render(html`<${App} />`, /** @type {HTMLElement} */ (document.getElementById('app')));

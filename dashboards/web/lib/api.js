@@ -23,11 +23,12 @@ export function setApiKey(key) {
 }
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {any} [body] the whole error body */
+  constructor(status, code, message, body) {
     super(message);
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -57,9 +58,32 @@ export async function api(path, options = {}) {
   }
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
-    throw new ApiError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? res.statusText);
+    throw new ApiError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? res.statusText, data);
   }
   return data;
+}
+
+/** @type {Map<string, Promise<any>>} */
+const prefetched = new Map();
+
+/**
+ * Starts a GET now so it runs in parallel with the session check; the view that needs it takes the
+ * promise with `takePrefetched` (once). Used for the fleet list, the first paint's critical request.
+ * @param {string} path
+ */
+export function prefetch(path) {
+  const p = api(path);
+  p.catch(() => {
+    /* the view reports it when it takes the promise */
+  });
+  prefetched.set(path, p);
+}
+
+/** @param {string} path @returns {Promise<any>} */
+export function takePrefetched(path) {
+  const p = prefetched.get(path);
+  prefetched.delete(path);
+  return p ?? api(path);
 }
 
 /**

@@ -52,7 +52,10 @@ export function Chart(props) {
         side: a.side ?? 3,
         scale: a.scale ?? 'y',
         stroke: '#333',
-        grid: { stroke: '#eee' },
+        // Room for tick values and the rotated unit label, so a right-hand axis is not clipped.
+        size: 60,
+        labelSize: 20,
+        grid: { stroke: '#eee', show: (a.side ?? 3) === 3 },
       });
     }
     // Bars stand on zero and keep half a slot free at both ends so the first and last are whole.

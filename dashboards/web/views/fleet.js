@@ -6,7 +6,7 @@
  * fleet costs two renders a second, not one per reading.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, paths } from '../lib/api.js';
+import { paths, takePrefetched } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtNumber, t } from '../lib/i18n.js';
 import { onLiveReading, onLiveStatus } from '../lib/live.js';
@@ -44,7 +44,7 @@ export function FleetView() {
       }
     }, RENDER_EVERY_MS);
     const clock = setInterval(() => setNow(Date.now()), 15_000);
-    api(paths.meters)
+    takePrefetched(paths.meters)
       .then((/** @type {MeterRow[]} */ list) => {
         for (const m of list) {
           const cur = meters.current.get(m.id);

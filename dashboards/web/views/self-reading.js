@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
-import { fmtNumber, t } from '../lib/i18n.js';
+import { fmtNumber, getLang, t } from '../lib/i18n.js';
 
 /** @param {{ meterId: string, obis: string }} props */
 export function SelfReadingForm({ meterId, obis }) {
@@ -35,7 +35,7 @@ export function SelfReadingForm({ meterId, obis }) {
       setValue('');
     } catch (err) {
       const e2 = /** @type {any} */ (err);
-      setResult({ ok: false, text: t('customer.refused', { reason: explain(e2.code, e2.message, n) }) });
+      setResult({ ok: false, text: t('customer.refused', { reason: explain(e2, n) }) });
     } finally {
       setBusy(false);
     }
@@ -61,12 +61,15 @@ export function SelfReadingForm({ meterId, obis }) {
 }
 
 /**
- * A refusal code → a sentence. Known codes get a translated explanation; an unknown one shows
- * the gateway's message, which is written for people too.
- * @param {string} code @param {string} message @param {number} value
+ * A refusal → a sentence: the gateway's own explanation in the page's language when it sends one
+ * (`refusal.message.fr|en`, with the figures that make it actionable), else a translated text for
+ * the code, else the error message.
+ * @param {any} err @param {number} value
  */
-function explain(code, message, value) {
-  const key = `refusal.${code}`;
+function explain(err, value) {
+  const localized = err.body?.refusal?.message?.[getLang()] ?? err.body?.error?.refusal?.message?.[getLang()];
+  if (typeof localized === 'string') return localized;
+  const key = `refusal.${err.code}`;
   const text = t(key, { value: fmtNumber(value, 1) });
-  return text === key ? message : text;
+  return text === key ? String(err.message) : text;
 }

@@ -42,6 +42,26 @@ export function VendingView({ session }) {
   }, []);
 
   const needle = query.trim().toLowerCase();
+
+  /** Looks the typed id up in the ledger (vendors cannot list the fleet) and selects it. */
+  async function lookup() {
+    const id = query.trim();
+    if (!id) return;
+    setError('');
+    setQuote(null);
+    setReceipt(null);
+    try {
+      const m = await api(`/api/ledger/meters/${encodeURIComponent(id)}`);
+      setMeterId(String(m?.id ?? id));
+    } catch (e) {
+      setMeterId('');
+      setError(
+        /** @type {any} */ (e).status === 404
+          ? t('vend.unknownMeter', { id })
+          : String(/** @type {any} */ (e).message),
+      );
+    }
+  }
   const matches = needle ? all.filter((id) => id.toLowerCase().includes(needle)).slice(0, 8) : [];
 
   /** @param {string} path @param {Record<string, unknown>} body @param {(r: any) => void} then */
@@ -91,9 +111,12 @@ export function VendingView({ session }) {
           autocomplete="off"
           value=${query}
           onInput=${(/** @type {any} */ e) => setQuery(e.currentTarget.value)}
-          onKeyDown=${(/** @type {any} */ e) => e.key === 'Enter' && (setMeterId(query.trim()), setQuote(null))}
+          onKeyDown=${(/** @type {any} */ e) => e.key === 'Enter' && void lookup()}
         />
-        ${needle && !matches.length && html`<p class="muted">${t('vend.noMatch')}</p>`}
+        <button type="button" class="secondary" onClick=${lookup} disabled=${!needle}>
+          ${t('vend.select')}
+        </button>
+        ${needle && all.length > 0 && !matches.length && html`<p class="muted">${t('vend.noMatch')}</p>`}
         <ul class="plain">
           ${matches.map(
             (id) =>
