@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { freePort, requireCommand } from '../test/support/services.js';
@@ -46,6 +47,7 @@ function run(cmd: string, args: string[], input?: string | Buffer): Promise<Run>
   });
 }
 
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/metergate');
 let dir: string;
 let caDir: string;
 let broker: SpawnedBroker;
@@ -76,9 +78,43 @@ const settle = () => new Promise((r) => setTimeout(r, 700));
 beforeAll(async () => {
   requireCommand('mosquitto_pub', 'mosquitto-clients');
   requireCommand('mosquitto_sub', 'mosquitto-clients');
+  requireCommand('openssl');
   dir = await mkdtemp(path.join(os.tmpdir(), 'mg-broker-int-'));
   caDir = path.join(dir, 'ca');
-  await initCa({ dir: caDir, serverHosts: ['localhost', '127.0.0.1'] });
+  // The CA comes from the CLI as an operator would make it; openssl (independent) checks the chain.
+  const init = await run(process.execPath, [
+    BIN,
+    'ca',
+    'init',
+    '--dir',
+    caDir,
+    '--server-host',
+    'localhost,127.0.0.1',
+  ]);
+  expect(init.code, init.stderr).toBe(0);
+  expect(init.stdout).not.toMatch(/PRIVATE KEY/);
+  const issued = await run(process.execPath, [
+    BIN,
+    'ca',
+    'issue',
+    '--dir',
+    caDir,
+    '--edge',
+    'edge-cli',
+    '--days',
+    '7',
+  ]);
+  expect(issued.code, issued.stderr).toBe(0);
+  const { cert } = JSON.parse(issued.stdout) as { cert: string };
+  const verify = await run('openssl', [
+    'verify',
+    '-CAfile',
+    path.join(caDir, CA_FILES.cert),
+    '-purpose',
+    'sslclient',
+    cert,
+  ]);
+  expect(verify.stdout.trim()).toBe(`${cert}: OK`);
   const hash = await hashPassword(TEST_PASSWORD, 10);
   const creds = path.join(dir, 'credentials.yaml');
   await writeFile(
