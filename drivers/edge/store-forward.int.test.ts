@@ -38,6 +38,10 @@ describe('store-and-forward across a broker outage and an edge restart', () => {
   let sub: MqttClient;
   const got: Got[] = [];
   const edgeStates: Array<{ online: boolean }> = [];
+  const meterStates = new Map<
+    string,
+    { online: boolean; consecutiveFailures?: number; lastSuccess?: string | null }
+  >();
   let config: EdgeConfig;
 
   beforeAll(async () => {
@@ -66,21 +70,40 @@ describe('store-and-forward across a broker outage and an edge restart', () => {
         edgeStates.push(JSON.parse(payload.toString()) as { online: boolean });
         return;
       }
+      if (topic.endsWith('/state')) {
+        const st = decodePayload('state', payload);
+        if (!st.ok) throw new Error(`bad meter state on ${topic}: ${st.message}`);
+        meterStates.set(st.value.meter, st.value);
+        return;
+      }
       const r = decodePayload('reading', payload);
       if (!r.ok) throw new Error(`bad reading on ${topic}: ${r.message}`);
       got.push({ meter: r.value.meter, seq: r.value.seq, historical: r.value.historical === true });
     });
     await new Promise<void>((res) => sub.once('connect', () => res()));
-    await sub.subscribeAsync(['sf/v1/meters/+/reading', 'sf/v1/edges/+/state'], { qos: 1 });
+    await sub.subscribeAsync(['sf/v1/meters/+/reading', 'sf/v1/meters/+/state', 'sf/v1/edges/+/state'], {
+      qos: 1,
+    });
     config = {
       edgeId: 'edge-sf',
-      meters: [1, 2].map((unit) => ({
-        id: `sdm-${unit}`,
-        model: 'sdm630',
-        transport: { type: 'tcp' as const, host: '127.0.0.1', port: modbusPort, unitId: unit },
-        interval: 0.1,
-        timeoutMs: 1000,
-      })),
+      meters: [
+        ...[1, 2].map((unit) => ({
+          id: `sdm-${unit}`,
+          model: 'sdm630',
+          transport: { type: 'tcp' as const, host: '127.0.0.1', port: modbusPort, unitId: unit },
+          interval: 0.1,
+          timeoutMs: 1000,
+        })),
+        // A unit id pymodbus does not serve: health must say so, and it must never yield a reading.
+        {
+          id: 'ghost-9',
+          model: 'sdm630',
+          transport: { type: 'tcp' as const, host: '127.0.0.1', port: modbusPort, unitId: 9 },
+          interval: 0.1,
+          timeoutMs: 150,
+          retries: 0,
+        },
+      ],
       broker: { url: `mqtt://127.0.0.1:${brokerPort}`, prefix: 'sf/v1', clientId: 'edge-sf' },
       outbox: { dir: path.join(dir, 'outbox'), maxBytes: 16 * 2 ** 20, maxAgeHours: 1 },
     };
@@ -117,6 +140,7 @@ describe('store-and-forward across a broker outage and an edge restart', () => {
     await waitFor(() => edgeB.snapshot().readingsPublished >= 30, 30_000, 'replay after the broker returns');
     await edgeB.stop();
     const polled = polledA + edgeB.snapshot().pollsOk;
+    expect(edgeA.snapshot().pollsFailed + edgeB.snapshot().pollsFailed).toBeGreaterThan(0);
     expect(edgeA.snapshot().outboxDropped + edgeB.snapshot().outboxDropped).toBe(0);
     expect(edgeB.snapshot().outboxDepth).toBe(0);
 
@@ -135,6 +159,11 @@ describe('store-and-forward across a broker outage and an edge restart', () => {
     }
     expect(got.filter((g) => g.historical).length).toBeGreaterThanOrEqual(20);
     expect(got.filter((g) => !g.historical).length).toBeGreaterThan(0);
+    expect(got.some((g) => g.meter === 'ghost-9')).toBe(false);
+    await waitFor(() => meterStates.get('sdm-1')?.online === true, 5000, 'sdm-1 state');
+    expect(meterStates.get('sdm-1')).toMatchObject({ online: true, consecutiveFailures: 0 });
+    expect(meterStates.get('ghost-9')).toMatchObject({ online: false, lastSuccess: null });
+    expect(meterStates.get('ghost-9')!.consecutiveFailures).toBeGreaterThan(0);
     // Retained edge state: online while running, online:false after the clean stop.
     await waitFor(() => edgeStates.at(-1)?.online === false, 5000, 'edge offline state');
     expect(edgeStates.some((s) => s.online)).toBe(true);
