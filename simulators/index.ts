@@ -22,6 +22,7 @@ export {
   type PhaseValues,
 } from './model/electrical.js';
 export { dailyHistory, type DailyHistoryOptions, type DailyConsumption } from './model/daily-history.js';
+export { fleetHistory, type FleetHistoryOptions, type MeterHistory } from './model/fleet-history.js';
 export {
   FaultInjector,
   FAULT_KINDS,

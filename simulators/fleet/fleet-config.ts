@@ -11,6 +11,11 @@ import { PROFILE_KINDS, type ProfileKind } from '../model/load-profile.js';
 export interface TcpEndpoint {
   readonly host: string;
   readonly port: number;
+  /**
+   * "Many ports": meter i of the group listens alone on port + i (every one with port 0 picks its
+   * own free port) under the group's unit id, instead of all sharing one port as a concentrator.
+   */
+  readonly portPerMeter?: boolean;
 }
 export interface RtuEndpoint {
   readonly path: string;
@@ -197,10 +202,21 @@ function parseGroup(c: Checker, v: unknown, path: string, index: number): MeterG
       group.modbusTcp =
         parseHostPort(t) ?? c.fail(`${path}.modbusTcp`, `must be HOST:PORT, got ${JSON.stringify(t)}`);
     else if (isObj(t)) {
-      c.keys(t, `${path}.modbusTcp`, ['host', 'port']);
+      c.keys(t, `${path}.modbusTcp`, ['host', 'port', 'portPerMeter']);
       const host = t.host === undefined ? '127.0.0.1' : c.str(t.host, `${path}.modbusTcp.host`);
       const port = c.num(t.port, `${path}.modbusTcp.port`, 0, 65535, true);
-      group.modbusTcp = { host, port };
+      const portPerMeter =
+        t.portPerMeter === undefined
+          ? false
+          : t.portPerMeter === true
+            ? true
+            : t.portPerMeter === false
+              ? false
+              : c.fail(`${path}.modbusTcp.portPerMeter`, 'must be true or false');
+      if (portPerMeter && port !== undefined && port > 0 && count !== undefined && port + count - 1 > 65535) {
+        c.fail(`${path}.modbusTcp.port`, `ports ${port}..${port + count - 1} exceed 65535`);
+      }
+      group.modbusTcp = { host, port, ...(portPerMeter ? { portPerMeter: true } : {}) };
     } else c.fail(`${path}.modbusTcp`, 'must be HOST:PORT or {host, port}');
   }
   if (v.rtu !== undefined) {
@@ -237,7 +253,8 @@ function parseGroup(c: Checker, v: unknown, path: string, index: number): MeterG
   };
   group.faults = list('faults', parseFault);
   group.anomalies = list('anomalies', parseAnomaly);
-  if (unitId !== undefined && count !== undefined && unitId + count - 1 > MAX_UNIT_ID && !v.iec) {
+  const perPort = isObj(v.modbusTcp) && v.modbusTcp.portPerMeter === true;
+  if (unitId !== undefined && count !== undefined && unitId + count - 1 > MAX_UNIT_ID && !v.iec && !perPort) {
     c.fail(
       path,
       `unit ids ${unitId}..${unitId + count - 1} exceed ${MAX_UNIT_ID}: split the group over several ports or lines`,
@@ -286,15 +303,27 @@ export function parseFleetConfig(input: unknown): ParseResult<FleetConfig> {
       c.fail(`meters[${i}].rtu.baud`, `line ${g.rtu.path} is already used at another baud`);
     }
     if (g.rtu) taken.set(`baud ${g.rtu.path}`, String(g.rtu.baud));
-    const ids = g.iec ? [0] : Array.from({ length: g.count }, (_, k) => g.unitId + k);
-    for (const id of ids) {
-      const key = `${ep}#${id}`;
+    // (endpoint, unit id) pairs the group occupies; port 0 picks free ports, which never clash.
+    const pairs: Array<[string, number]> = g.iec
+      ? [[ep, 0]]
+      : g.modbusTcp?.portPerMeter
+        ? g.modbusTcp.port === 0
+          ? []
+          : Array.from({ length: g.count }, (_, k) => [
+              `tcp ${g.modbusTcp!.host}:${g.modbusTcp!.port + k}`,
+              g.unitId,
+            ])
+        : g.modbusTcp?.port === 0
+          ? []
+          : Array.from({ length: g.count }, (_, k) => [ep, g.unitId + k]);
+    for (const [where, id] of pairs) {
+      const key = `${where}#${id}`;
       const other =
-        taken.get(key) ?? (g.iec ? [...taken.keys()].find((k) => k.startsWith(`${ep}#`)) : undefined);
+        taken.get(key) ?? (g.iec ? [...taken.keys()].find((k) => k.startsWith(`${where}#`)) : undefined);
       if (other !== undefined) {
         c.fail(
           `meters[${i}]`,
-          g.iec ? `${ep} is used twice` : `unit id ${id} on ${ep} is also used by ${other}`,
+          g.iec ? `${where} is used twice` : `unit id ${id} on ${where} is also used by ${other}`,
         );
         break;
       }

@@ -62,15 +62,18 @@ export class FleetRunner {
     const tcp = new Map<string, { host: string; port: number; meters: Map<number, SimulatedMeter> }>();
     const rtu = new Map<string, { group: MeterGroup; meters: Map<number, SimulatedMeter> }>();
     const timing = this.options.emulateTiming ?? true;
-    for (const group of this.options.config.meters) {
+    for (const [g, group] of this.options.config.meters.entries()) {
       for (let i = 0; i < group.count; i++) {
         const meter = this.build(group, i);
         this.meters.push(meter);
         const unit = group.unitId + i;
         if (group.modbusTcp) {
-          const key = `${group.modbusTcp.host}:${group.modbusTcp.port}`;
-          const entry = tcp.get(key) ?? { ...group.modbusTcp, meters: new Map() };
-          entry.meters.set(unit, meter);
+          const { host, port, portPerMeter } = group.modbusTcp;
+          const p = portPerMeter && port !== 0 ? port + i : port;
+          // Port 0 means "any free port": one per group (or per meter with portPerMeter), never shared.
+          const key = p === 0 ? `${host}:0#${g}${portPerMeter ? `/${i}` : ''}` : `${host}:${p}`;
+          const entry = tcp.get(key) ?? { host, port: p, meters: new Map() };
+          entry.meters.set(portPerMeter ? group.unitId : unit, meter);
           tcp.set(key, entry);
         } else if (group.rtu) {
           const entry = rtu.get(group.rtu.path) ?? { group, meters: new Map() };

@@ -80,3 +80,25 @@ describe('dailyHistory', () => {
     expect(days).toBe(200 * 730);
   });
 });
+
+describe('fleetHistory', () => {
+  it('builds a reproducible fleet with a share of labelled anomalies', async () => {
+    const { fleetHistory } = await import('./fleet-history.js');
+    const opts = { seed: 'a', meters: 200, from: '2025-01-01', to: '2025-12-31', anomalyShare: 0.1 };
+    const fleet = [...fleetHistory(opts)];
+    expect(fleet).toHaveLength(200);
+    expect(fleet[0]!.meterId).toBe('meter-0001');
+    const odd = fleet.filter((m) => m.anomalies.length > 0);
+    expect(odd.length).toBeGreaterThan(8);
+    expect(odd.length).toBeLessThan(35);
+    expect(fleet.some((m) => m.profile === 'small-business')).toBe(true);
+    expect([...fleetHistory(opts)].map((m) => m.anomalies)).toEqual(fleet.map((m) => m.anomalies));
+    const m = odd[0]!;
+    const days = [...m.days()];
+    expect(days).toHaveLength(365);
+    const labelled = days.filter((d) => d.anomalies.length > 0);
+    expect(labelled.length).toBeGreaterThan(0);
+    // Anomalies begin after the quiet first 30 % of the range.
+    expect(labelled[0]!.start).toBeGreaterThanOrEqual(Date.parse('2025-04-20T00:00:00Z'));
+  });
+});
