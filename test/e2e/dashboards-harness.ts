@@ -1,28 +1,22 @@
 /**
- * The gateway pieces the dashboards talk to, started for real in one process: PGlite (in memory)
- * with the ledger, readings and rollups schemas; an in-process aedes broker; the MQTT bus and the
- * ingest pipeline feeding the reading store, live state, rollups and the live hub; the fastify app
- * with auth, meters, live stream, vending, exports, dashboard API and the dashboards themselves.
+ * The gateway the dashboards talk to, started for real in one process: an in-process aedes broker
+ * and the `Gateway` (in-memory PGlite, MQTT bus, ingest pipeline into the reading store, live state,
+ * rollups and the live hub, the fastify app with auth, meters and live stream), with vending,
+ * exports, the dashboard API and the dashboards added through its `features` hook.
  * Readings arrive the way meters send them: JSON over MQTT (QoS 1), values from the simulators'
  * load model. Nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import { dashboardsPlugin } from '../../dashboards/index.js';
 import { TopicScheme, type MeterEvent, type Reading } from '../../protocol/index.js';
 import { LoadProfile, dailyHistory, electricalAt } from '../../simulators/index.js';
-import { authPlugin } from '../../gateway/auth/index.js';
-import { MqttBus } from '../../gateway/bus/index.js';
 import { dashboardApiPlugin } from '../../gateway/dashboard-api/index.js';
-import { PgliteDatabase, runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
 import { exportsPlugin } from '../../gateway/exports/index.js';
-import { DeadLetterStore, IngestMetrics, IngestPipeline } from '../../gateway/ingest/index.js';
+import { Gateway, type SqlDatabase } from '../../gateway/index.js';
 import { startTestBroker } from '../../gateway/ingest/test-broker.js';
-import { LiveHub, livePlugin } from '../../gateway/live/index.js';
-import { metersPlugin } from '../../gateway/meters/index.js';
-import { LastReadingStore, READINGS_MIGRATIONS, SqlReadingStore } from '../../gateway/readings/index.js';
-import { ROLLUP_MIGRATIONS, RollupEngine, SqlRollupStore } from '../../gateway/rollups/index.js';
+import type { SqlRollupStore } from '../../gateway/rollups/index.js';
 import { vendingPlugin } from '../../gateway/vending/index.js';
 import { buildWorld, type World } from '../../gateway/vending/test-fixtures/world.js';
 import { freePort } from '../support/services.js';
@@ -52,32 +46,33 @@ const OBIS = {
 
 export async function startDashboardHarness(options: { fleet?: number } = {}): Promise<DashboardHarness> {
   const run = randomBytes(3).toString('hex');
-  const db = await new PgliteDatabase().start();
-  await runMigrations(db, [...READINGS_MIGRATIONS, ...ROLLUP_MIGRATIONS]);
-  // Ledger: customers C1..C3 (C1 in the social programme), prepaid meters M1..M3 with vending keys, API keys per role.
-  const world = await buildWorld(db, { meters: 3 });
   const broker = await startTestBroker();
-  const topics = new TopicScheme(`mgdash-${run}/v1`);
-  const store = new SqlReadingStore({ db });
-  await store.start();
-  const lastReadings = new LastReadingStore({ db });
-  const rollups = new SqlRollupStore({ db });
-  const hub = new LiveHub();
-  const bus = new MqttBus({ url: broker.url, clientId: `gw-${run}`, clean: true });
-  await bus.start();
-  const pipeline = new IngestPipeline({
-    bus,
-    topics,
-    store,
-    lastReadings,
-    deadLetters: new DeadLetterStore({ db, maxRows: 100 }),
-    metrics: new IngestMetrics(),
-    rollups: new RollupEngine({ db, source: store }),
-    batchIntervalMs: 20,
-    onStored: (r) => hub.readings(r),
-    onEvent: (e) => hub.event(e),
+  const prefix = `mgdash-${run}/v1`;
+  const topics = new TopicScheme(prefix);
+  let world: World | undefined;
+  // The gateway process as the CLI runs it (in-memory PGlite, MQTT bus, ingest, HTTP), with the
+  // feature plugins wired through its `features` hook the way the lead wires them.
+  const gateway = new Gateway({
+    mqtt: { url: broker.url, prefix, clientId: `gw-${run}` },
+    http: { host: '127.0.0.1', port: await freePort() },
+    ingest: { batchIntervalMs: 20 },
+    features: async (gw) => {
+      const db = gw.db!;
+      // Ledger: customers C1..C3 (C1 in the social programme), prepaid meters M1..M3 with vending
+      // keys, API keys per role.
+      world = await buildWorld(db, { meters: 3 });
+      return [
+        { plugin: vendingPlugin, options: { service: world.service } },
+        { plugin: dashboardApiPlugin, options: { ledger: db } },
+        { plugin: exportsPlugin, options: { rollups: gw.rollups! } },
+        { plugin: dashboardsPlugin, options: {} },
+      ];
+    },
   });
-  await pipeline.start();
+  await gateway.start();
+  const db = gateway.db!;
+  const rollups = gateway.rollups!;
+  const store = gateway.store!;
 
   // Two years of daily history for M1 from the simulators' load model, so the meter view has the
   // same period last year and the customer view six full months.
@@ -101,17 +96,7 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
     });
   }
   await rollups.upsertDaily(rows);
-
-  const app = Fastify({ logger: false });
-  await app.register(authPlugin, { db, rateLimit: false });
-  await app.register(metersPlugin, { readings: store, lastReadings, rollups });
-  await app.register(livePlugin, { hub, heartbeatMs: 5_000 });
-  await app.register(vendingPlugin, { service: world.service });
-  await app.register(dashboardApiPlugin, { ledger: db });
-  await app.register(exportsPlugin, { rollups });
-  await app.register(dashboardsPlugin, {});
-  const port = await freePort();
-  await app.listen({ host: '127.0.0.1', port });
+  const app = gateway.app!;
 
   const publisher: MqttClient = await mqtt.connectAsync(broker.url, {
     clientId: `meters-${run}`,
@@ -161,16 +146,16 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
   }
 
   // The fleet: every ledger meter plus `fleet` more, one reading each.
-  const fleetIds = [...world.meters.map((m) => m.id)];
+  const fleetIds = [...world!.meters.map((m) => m.id)];
   for (let i = 1; i <= (options.fleet ?? 0); i++) fleetIds.push(`F-${String(i).padStart(4, '0')}`);
   await Promise.all(fleetIds.map((id) => publishReading(id, new Date(Date.now() - 1000))));
   await waitStored(fleetIds[fleetIds.length - 1]!, 1);
-  for (const id of world.meters.map((m) => m.id)) await waitStored(id, 1);
+  for (const id of world!.meters.map((m) => m.id)) await waitStored(id, 1);
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: gateway.url!,
     db,
-    world,
+    world: world!,
     topics,
     app,
     rollups,
@@ -179,13 +164,9 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
     waitStored,
     async stop() {
       await publisher.endAsync();
-      await app.close();
-      await pipeline.stop();
-      await bus.stop();
+      await gateway.stop();
+      await world?.service.stop();
       await broker.stop();
-      await world.service.stop();
-      await store.stop();
-      await db.close();
     },
   };
 }
