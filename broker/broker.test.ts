@@ -95,6 +95,28 @@ describe('publish ACL', () => {
   });
 });
 
+describe('last will', () => {
+  it("publishes an edge's own last-will state when it drops, and never a forged one", async () => {
+    const gw = await client(asUser('gw'));
+    await gw.subscribeAsync('metergate/v1/edges/+/state', { qos: 1 });
+    const will = (edgeId: string) => ({
+      topic: `metergate/v1/edges/${edgeId}/state`,
+      payload: Buffer.from(`offline-${edgeId}`),
+      qos: 1 as const,
+      retain: false,
+    });
+    const honest = await client(asUser('edge-1', { will: will('edge-1') }));
+    const got = nextMessage(gw, 'metergate/v1/edges/edge-1/state', 3000);
+    (honest as unknown as { stream: { destroy(): void } }).stream.destroy(); // drop without DISCONNECT
+    expect((await got)?.toString()).toBe('offline-edge-1');
+
+    // A will on another edge's topic is refused at CONNECT, before it could ever be published.
+    const forged = nextMessage(gw, 'metergate/v1/edges/edge-2/state', 1000);
+    await expect(connect(url, asUser('edge-1', { will: will('edge-2') }))).rejects.toThrow(/Not authorized/i);
+    expect(await forged).toBeUndefined();
+  });
+});
+
 describe('subscribe ACL', () => {
   it('answers SUBACK 0x80 for filters the identity may not read and keeps the connection', async () => {
     const dash = await client(asUser('dash'));

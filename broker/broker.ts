@@ -165,8 +165,14 @@ export class MetergateBroker {
         );
       },
       authorizePublish: (client, packet, done) => {
-        // client is null only for a will published after its owner is gone; it was checked when stored.
-        if (!client) return done(null);
+        // client is null only for a will of a client on a dead cluster node; wills were checked at
+        // CONNECT (see checkWill), and only state topics make sense as a will anyway.
+        if (!client) {
+          const parsed = this.scheme.parse(packet.topic);
+          return parsed.ok && (parsed.kind === 'edge-state' || parsed.kind === 'state')
+            ? done(null)
+            : done(new Error('orphan will refused'));
+        }
         const st = this.clients.get(client);
         if (!st?.identity) return done(new Error('not authenticated'));
         if (packet.payload.length > limits.maxPayloadBytes) {
@@ -336,7 +342,7 @@ export class MetergateBroker {
             `certificate role ${who.role} differs from record role ${rec.role}`,
           );
         }
-        this.setIdentity(st, makeIdentity(who.role, who.id, rec?.meters ?? [], 'certificate'));
+        this.setIdentity(st, makeIdentity(who.role, who.id, rec?.meters ?? [], 'certificate'), client);
         return;
       }
     }
@@ -347,6 +353,7 @@ export class MetergateBroker {
       this.setIdentity(
         st,
         makeIdentity(this.options.anonymousRole ?? 'dashboard', client.id, [], 'anonymous'),
+        client,
       );
       return;
     }
@@ -356,10 +363,24 @@ export class MetergateBroker {
     const ok = await verifyPassword(password ?? Buffer.alloc(0), hash ?? (await dummyPasswordHash()));
     if (!rec || !hash) return fail('unknown-user', CONNACK_BAD_USER_OR_PASSWORD, 'bad user name or password');
     if (!ok) return fail('bad-credentials', CONNACK_BAD_USER_OR_PASSWORD, 'bad user name or password');
-    this.setIdentity(st, makeIdentity(rec.role, rec.username, rec.meters, 'password'));
+    this.setIdentity(st, makeIdentity(rec.role, rec.username, rec.meters, 'password'), client);
   }
 
-  private setIdentity(st: ClientState, identity: DeviceIdentity): void {
+  private setIdentity(st: ClientState, identity: DeviceIdentity, client: Client): void {
+    // The will is published later, possibly by another cluster node with no client attached, so
+    // its topic is authorised now: a device may only leave a will it could publish itself.
+    const will = (client as unknown as { _will?: { topic?: string } | null })._will;
+    if (will?.topic !== undefined) {
+      const d = decidePublish(identity, will.topic, this.scheme);
+      if (!d.ok) {
+        this.refuse('acl-publish', st, {
+          clientId: client.id,
+          topic: will.topic,
+          detail: `will: ${d.reason}`,
+        });
+        throw authError(`will refused: ${d.reason}`, CONNACK_NOT_AUTHORIZED);
+      }
+    }
     st.identity = identity;
     st.publishAcl = new LruCache(this.options.aclCacheSize ?? 256);
   }
