@@ -51,6 +51,26 @@ describe('identity', () => {
   });
 });
 
+describe('--allow-anonymous', () => {
+  it('admits anonymous clients with the least-privilege role only', async () => {
+    const b = createMetergateBroker({ port: 0, allowAnonymous: true });
+    await b.start();
+    try {
+      const u = `mqtt://127.0.0.1:${b.ports.tcp}`;
+      const anon = await connect(u);
+      expect(
+        await subackCodes(anon, ['metergate/v1/meters/+/reading', 'metergate/v1/meters/+/cmd/#']),
+      ).toEqual([0, 128]);
+      anon.publish('metergate/v1/meters/M-1/reading', 'x', { qos: 1 });
+      expect(await closed(anon)).toBe(true);
+      // A password login without a credential store is refused, not waved through as anonymous.
+      await expect(connect(u, asUser('gw'))).rejects.toThrow(/Bad username or password/i);
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe('publish ACL', () => {
   it('delivers an edge reading for its own meter to the gateway, counts in and out', async () => {
     const gw = await client(asUser('gw'));
