@@ -78,7 +78,13 @@ export class IngestPipeline {
   };
 
   constructor(options: IngestPipelineOptions) {
-    this.o = { batchSize: 5000, batchIntervalMs: 100, maxBuffered: 20_000, shareGroup: 'ingest', ...options };
+    this.o = {
+      ...options,
+      batchSize: options.batchSize ?? 5000,
+      batchIntervalMs: options.batchIntervalMs ?? 100,
+      maxBuffered: options.maxBuffered ?? 20_000,
+      shareGroup: options.shareGroup ?? 'ingest',
+    };
   }
 
   snapshot(): IngestStats {
