@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateEdgeConfig } from './config.js';
+import { loadEdgeConfig, validateEdgeConfig } from './config.js';
 import { MeterHealth } from './health.js';
 import type { PollResult } from './meter-reader.js';
 import { PollScheduler } from './scheduler.js';
@@ -168,5 +168,12 @@ describe('PollScheduler', () => {
     await new Promise((r) => setTimeout(r, 30));
     await s.stop();
     expect(results[0]).toEqual({ ok: false, reason: 'driver error: boom' });
+  });
+});
+
+describe('drivers/edge.example.yaml', () => {
+  it('is a valid edge config', () => {
+    const cfg = loadEdgeConfig(new URL('../edge.example.yaml', import.meta.url).pathname);
+    expect(cfg.meters.map((m) => m.transport.type)).toEqual(['tcp', 'rtu', 'rtu', 'iec']);
   });
 });
