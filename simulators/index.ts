@@ -72,3 +72,4 @@ export {
   type ServedEndpoint,
 } from './fleet/fleet-runner.js';
 export { openPtyPair, type PtyPair } from './testing/pty-pair.js';
+export { MqttPrepaidMeter, type MqttPrepaidMeterOptions, type PrepaidEntryResult } from './prepaid/index.js';
