@@ -51,32 +51,32 @@ export function unitsForEnergyMoney(
   cents: number,
   social: boolean,
 ): EnergyResult {
-  let left = cents;
+  // Exact (unrounded) cost accumulates; the charged amount is its ceiling, the same rule as
+  // priceForUnits, so money → units → money never charges more than was paid.
+  let exact = 0;
   let tenths = 0;
-  let spent = 0;
   const lines: BlockLine[] = [];
   for (const { i, start, room } of blocksFrom(def, positionTenths)) {
     const price = blockPrice(def, i, social);
-    // price per tenth, in cents: price × 100 / 10.
-    const perTenth = price * 10;
-    const affordable = perTenth === 0 ? room : Math.floor(left / perTenth + 1e-9);
-    const take = Math.min(room, affordable);
-    if (take <= 0) break;
-    const cost = Math.min(left, Math.round(take * perTenth));
+    const perTenth = price * 10; // cents per tenth of a unit
+    const affordable = perTenth === 0 ? room : Math.floor((cents - exact) / perTenth + 1e-9);
+    let take = Math.min(room, affordable);
+    while (take > 0 && Math.ceil(exact + take * perTenth - 1e-6) > cents) take--;
+    if (take <= 0 || !Number.isFinite(take)) break;
+    const cost = take * perTenth;
     lines.push({
       block: i + 1,
       from: start / 10,
       to: (start + take) / 10,
       units: take / 10,
       price,
-      amount: cost / 100,
+      amount: Math.round(cost) / 100,
     });
     tenths += take;
-    spent += cost;
-    left -= cost;
-    if (take < room || !Number.isFinite(room)) break;
+    exact += cost;
+    if (take < room) break;
   }
-  return { tenths, cents: spent, lines };
+  return { tenths, cents: Math.ceil(exact - 1e-6), lines };
 }
 
 /** Pre-tax energy price of `tenths` from the position on, rounded up to the cent. */
