@@ -8,13 +8,13 @@ import { decidePublish, decideSubscribe, type AclDecision } from './acl.js';
 import { createRedisBackends, type RedisBackends, type RedisClusterOptions } from './clustering.js';
 import type { CredentialStore } from './credential-store.js';
 import { LruCache } from './decision-cache.js';
-import { identityFromCertificate, RevocationList } from './device-ca.js';
+import { RevocationList } from './device-ca.js';
+import { authenticateDevice, CONNACK_NOT_AUTHORIZED } from './authenticate.js';
 import { BrokerError, type RefusalReason } from './errors.js';
-import { makeIdentity, type DeviceIdentity, type Role } from './identity.js';
+import type { DeviceIdentity, Role } from './identity.js';
 import { startListeners, type Listeners, type TlsListenerOptions, type Transport } from './listeners.js';
 import { BrokerMetrics, type QueueDepths } from './metrics.js';
 import { installPacketSizeGuard } from './packet-guard.js';
-import { dummyPasswordHash, verifyPassword } from './password-hash.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 
 /** What the broker logs through; pino fits. Refusals go to `warn` with client id, topic and reason. */
@@ -87,9 +87,6 @@ interface ClientState {
 
 const silentLogger: BrokerLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
-// MQTT 3.1.1 §3.2.2.3 CONNACK return codes.
-const CONNACK_BAD_USER_OR_PASSWORD = 4;
-const CONNACK_NOT_AUTHORIZED = 5;
 // Fixed header (≤ 5 bytes) + topic length prefix + packet id, plus a topic: scheme topics are short.
 const PACKET_OVERHEAD_BYTES = 1024;
 
@@ -312,77 +309,35 @@ export class MetergateBroker {
   ): Promise<void> {
     const st = this.clients.get(client);
     if (!st) throw authError('unknown connection', CONNACK_NOT_AUTHORIZED);
-    const store = this.options.credentials;
-    const fail = (reason: RefusalReason, code: number, detail: string): never => {
-      this.refuse(reason, st, { clientId: client.id, username, detail });
-      throw authError(detail, code);
-    };
-
-    if (st.transport === 'tls') {
-      const cert = (st.socket as tls.TLSSocket).getPeerCertificate();
-      if (cert && Object.keys(cert).length > 0) {
-        // The TLS layer already refused certificates that do not chain to the device CA or are expired.
-        const who = identityFromCertificate(cert);
-        if (!who.ok) return fail('bad-certificate', CONNACK_NOT_AUTHORIZED, who.reason);
-        if (await revocations?.isRevoked(who.serial)) {
-          return fail('revoked-certificate', CONNACK_NOT_AUTHORIZED, `certificate ${who.serial} is revoked`);
-        }
-        if (username !== undefined && username !== who.id) {
-          return fail(
-            'certificate-mismatch',
-            CONNACK_NOT_AUTHORIZED,
-            `username ${username} differs from certificate ${who.id}`,
-          );
-        }
-        const rec = await store?.lookup(who.id);
-        if (rec && rec.role !== who.role) {
-          return fail(
-            'certificate-mismatch',
-            CONNACK_NOT_AUTHORIZED,
-            `certificate role ${who.role} differs from record role ${rec.role}`,
-          );
-        }
-        this.setIdentity(st, makeIdentity(who.role, who.id, rec?.meters ?? [], 'certificate'), client);
-        return;
-      }
+    const o = this.options;
+    const outcome = await authenticateDevice(
+      {
+        scheme: this.scheme,
+        credentials: o.credentials,
+        allowAnonymous: o.allowAnonymous,
+        anonymousRole: o.anonymousRole,
+        revocations,
+      },
+      {
+        clientId: client.id,
+        tlsSocket: st.transport === 'tls' ? (st.socket as tls.TLSSocket) : undefined,
+        username,
+        password,
+        // aedes keeps the CONNECT will on the client until the session is up.
+        willTopic: (client as unknown as { _will?: { topic?: string } | null })._will?.topic,
+      },
+    );
+    if (!outcome.ok) {
+      this.refuse(outcome.reason, st, {
+        clientId: client.id,
+        username,
+        topic: outcome.topic,
+        detail: outcome.detail,
+      });
+      throw authError(outcome.detail, outcome.returnCode);
     }
-
-    if (username === undefined || username === '') {
-      if (!this.options.allowAnonymous)
-        return fail('anonymous', CONNACK_NOT_AUTHORIZED, 'anonymous clients are not allowed');
-      this.setIdentity(
-        st,
-        makeIdentity(this.options.anonymousRole ?? 'dashboard', client.id, [], 'anonymous'),
-        client,
-      );
-      return;
-    }
-    const rec = await store?.lookup(username);
-    const hash = rec?.passwordHash;
-    // Unknown users cost a full scrypt too, so timing does not reveal which usernames exist.
-    const ok = await verifyPassword(password ?? Buffer.alloc(0), hash ?? (await dummyPasswordHash()));
-    if (!rec || !hash) return fail('unknown-user', CONNACK_BAD_USER_OR_PASSWORD, 'bad user name or password');
-    if (!ok) return fail('bad-credentials', CONNACK_BAD_USER_OR_PASSWORD, 'bad user name or password');
-    this.setIdentity(st, makeIdentity(rec.role, rec.username, rec.meters, 'password'), client);
-  }
-
-  private setIdentity(st: ClientState, identity: DeviceIdentity, client: Client): void {
-    // The will is published later, possibly by another cluster node with no client attached, so
-    // its topic is authorised now: a device may only leave a will it could publish itself.
-    const will = (client as unknown as { _will?: { topic?: string } | null })._will;
-    if (will?.topic !== undefined) {
-      const d = decidePublish(identity, will.topic, this.scheme);
-      if (!d.ok) {
-        this.refuse('acl-publish', st, {
-          clientId: client.id,
-          topic: will.topic,
-          detail: `will: ${d.reason}`,
-        });
-        throw authError(`will refused: ${d.reason}`, CONNACK_NOT_AUTHORIZED);
-      }
-    }
-    st.identity = identity;
-    st.publishAcl = new LruCache(this.options.aclCacheSize ?? 256);
+    st.identity = outcome.identity;
+    st.publishAcl = new LruCache(o.aclCacheSize ?? 256);
   }
 
   private onClientError(client: Client, err: Error): void {
