@@ -7,7 +7,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(influxdb redis-server postgresql mosquitto mosquitto-clients socat mbpoll python3-pymodbus libmodbus-dev chromium gcc docker-compose poppler-utils)
+PACKAGES=(influxdb redis-server postgresql mosquitto mosquitto-clients socat mbpoll python3-pymodbus libmodbus-dev chromium gcc libc6-dev docker-compose poppler-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
