@@ -1,8 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { SimulatorError } from '../errors.js';
+import { NO_FAULT, type FaultDecision } from '../model/faults.js';
 import type { SimulatedMeter } from '../model/simulated-meter.js';
-import { after, type Pacer } from '../modbus/pacer.js';
+import { after, sendPaced, type Pacer } from '../modbus/pacer.js';
 import { ACK, CRLF, dataLines, INITIAL_BAUD, MODE_C_BAUDS, readoutMessage } from './readout.js';
 
 /**
@@ -46,13 +47,15 @@ export class Iec62056Simulator {
   private readonly pacer: Pacer = { timers: new Set() };
   private line = '';
   private pty = false;
+  private fault: FaultDecision = NO_FAULT;
   private state: State = { kind: 'idle' };
 
   constructor(options: Iec62056SimulatorOptions) {
     this.options = options;
   }
 
-  private get offeredCode(): number {
+  /** Baud code Z offered in the identification; throws on a baud mode C cannot offer. */
+  private offeredCode(): number {
     const code = MODE_C_BAUDS.indexOf(this.options.baud ?? 9600);
     if (code < 0)
       throw new SimulatorError(
@@ -64,7 +67,7 @@ export class Iec62056Simulator {
 
   async start(): Promise<void> {
     if (this.port) throw new SimulatorError('MG_ERR_SIM_STATE', 'already started');
-    void this.offeredCode;
+    this.offeredCode(); // reject a bad baud before opening the line
     this.pty = isPty(this.options.path);
     // A Linux pty always carries 8-bit bytes without parity (and may refuse 7E1 with EINVAL): open it
     // 8N1 and rely on the 7-bit masking below; a real line gets real 7E1.
@@ -131,7 +134,14 @@ export class Iec62056Simulator {
       }
       this.stats.requests++;
       if (this.state.kind === 'await-ack') clearTimeout(this.state.timer);
-      void this.identify();
+      // Faults: no-reply and offline swallow the session; late-reply delays the readout, bad-crc
+      // spoils its BCC, slow-bytes sends it byte by byte (busy has no IEC 62056-21 equivalent).
+      this.fault = this.options.meter.faults.decide();
+      if (this.fault.drop) {
+        this.state = { kind: 'idle' };
+        return;
+      }
+      this.identify();
       return;
     }
     const select = msg.charCodeAt(0) === ACK ? /^.([0-9])([0-9])([0-9])$/.exec(msg) : null;
@@ -140,7 +150,7 @@ export class Iec62056Simulator {
       const z = Number(select[2]);
       const mode = select[3];
       // Only data readout (Y = 0) at a baud up to the one offered; programming mode is not simulated.
-      if (mode !== '0' || z > this.offeredCode) {
+      if (mode !== '0' || z > this.offeredCode()) {
         this.stats.ignored++;
         this.state = { kind: 'idle' };
         return;
@@ -152,7 +162,7 @@ export class Iec62056Simulator {
   }
 
   private identify(): void {
-    const ident = `/${MANUFACTURER}${this.offeredCode}SIM-${this.options.meter.model.model.toUpperCase()}${CRLF}`;
+    const ident = `/${MANUFACTURER}${this.offeredCode()}SIM-${this.options.meter.model.model.toUpperCase()}${CRLF}`;
     const delay = (this.options.reactionMs ?? REACTION_MS) + ident.length * this.charMs(INITIAL_BAUD);
     this.state = { kind: 'sending' };
     after(this.pacer, delay, () => {
@@ -166,16 +176,25 @@ export class Iec62056Simulator {
     this.state = { kind: 'sending' };
     const port = this.port;
     const msg = readoutMessage(dataLines(this.options.meter.serial, this.options.meter.values()));
+    const fault = this.fault;
+    if (fault.corrupt) msg[msg.length - 1]! ^= 0x01;
     // Both ends switch baud after the option select (§6.3.3, mode C); the answer follows after tr.
     this.setBaud(baud);
-    const delay = (this.options.reactionMs ?? REACTION_MS) + msg.length * this.charMs(baud);
-    after(this.pacer, delay, () => {
+    const done = () => {
+      this.setBaud(INITIAL_BAUD);
+      this.state = { kind: 'idle' };
+    };
+    const reaction = (this.options.reactionMs ?? REACTION_MS) + fault.delayMs;
+    this.stats.readouts++;
+    if (fault.byteDelayMs > 0) {
+      const byteMs = Math.max(fault.byteDelayMs, this.charMs(baud));
+      sendPaced(this.pacer, (b) => this.write(b), msg, reaction, byteMs);
+      after(this.pacer, reaction + byteMs * msg.length, () => port?.drain(done));
+      return;
+    }
+    after(this.pacer, reaction + msg.length * this.charMs(baud), () => {
       this.write(msg);
-      this.stats.readouts++;
-      port?.drain(() => {
-        this.setBaud(INITIAL_BAUD);
-        this.state = { kind: 'idle' };
-      });
+      port?.drain(done);
     });
   }
 
