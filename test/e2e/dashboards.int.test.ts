@@ -198,24 +198,39 @@ describe('dashboards in Chromium', () => {
     expect(await rows.count()).toBe(30);
     const cells = await rows.nth(0).locator('td').allTextContents();
     expect(cells.every((c) => c !== '—')).toBe(true);
-    // The advance token sold above is in the token history.
-    await p.getByText('Avance').first().waitFor();
+    // A purchase for M1 appears in the token history when the panel reloads on the meter's event.
+    const sale = await h.app.inject({
+      method: 'POST',
+      url: '/api/vend',
+      headers: { 'x-api-key': h.world.keys.vendor },
+      payload: { meterId: 'M1', amount: 20, requestId: `meter-view-${Date.now()}` },
+    });
+    expect(sale.statusCode).toBe(200);
     // The meter reports the token accepted and its credit: the event travels MQTT → ingest → live stream.
     await h.publishEvent({ meter: 'M1', ts: new Date().toISOString(), kind: 'token.accepted', credit: 93.5 });
     await p.getByTestId('credit').getByText('93,5 kWh').waitFor({ timeout: 5_000 });
+    await p.getByRole('cell', { name: 'Achat' }).first().waitFor({ timeout: 5_000 });
     await screenshot(p, 'meter');
     await expectAccessible(p, 'meter');
   });
 
   it('customer view: six months, statement, exports that open in exceljs and pdf.js; English switch', async () => {
+    const sale = await h.app.inject({
+      method: 'POST',
+      url: '/api/vend',
+      headers: { 'x-api-key': h.world.keys.vendor },
+      payload: { meterId: 'M1', amount: 10, requestId: `customer-view-${Date.now()}` },
+    });
+    expect(sale.statusCode).toBe(200);
     const p = await freshPage();
     await signIn(p, h.baseUrl, h.world.keys.customer);
     expect(await p.getByRole('heading', { level: 1 }).textContent()).toBe('Mon espace client');
     const months = p.locator('[data-testid="months-table"] tbody tr');
     await months.nth(5).waitFor();
     expect(await months.count()).toBe(6);
-    // The statement lists the advance granted above.
-    await p.locator('[data-testid="statement"]').getByText('Avance').first().waitFor();
+    // The statement lists the purchase with its token, as on the receipt.
+    const token = (sale.json() as { token: string }).token.replace(/(\d{4})(?=\d)/g, '$1 ');
+    await p.locator('[data-testid="statement"]').getByText(token).waitFor();
 
     const downloads: Record<string, Buffer> = {};
     for (const fmt of ['csv', 'xlsx', 'pdf']) {

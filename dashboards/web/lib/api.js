@@ -1,4 +1,5 @@
 // @ts-check
+import { createSseParser } from './sse.js';
 /* global AbortController, TextDecoderStream, URL, URLSearchParams, document, fetch, sessionStorage, setTimeout */
 /**
  * The gateway API as the browser sees it: every call carries the API key from sessionStorage in
@@ -114,8 +115,7 @@ export async function download(path, filename) {
 
 /**
  * Server-sent events over fetch: EventSource cannot send the API key header, so the stream is read
- * and parsed here (WHATWG HTML §9.2 "event stream interpretation": fields `event`, `data`, `id`,
- * blank line dispatches). Reconnects with backoff until `close()`.
+ * here and parsed by lib/sse.js. Reconnects with backoff until `close()`.
  * @param {string} path
  * @param {{ onEvent: (type: string, data: any) => void, onStatus?: (connected: boolean) => void }} handlers
  */
@@ -137,29 +137,11 @@ export function openEventStream(path, handlers) {
         handlers.onStatus?.(true);
         delay = 500;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        let type = 'message';
-        let data = [];
+        const push = createSseParser(dispatch);
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let nl;
-          while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
-            if (line === '') {
-              if (data.length) dispatch(type, data.join('\n'));
-              type = 'message';
-              data = [];
-            } else if (!line.startsWith(':')) {
-              const i = line.indexOf(':');
-              const field = i < 0 ? line : line.slice(0, i);
-              const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-              if (field === 'event') type = val;
-              else if (field === 'data') data.push(val);
-            }
-          }
+          push(value);
         }
       } catch {
         /* network error or abort: fall through to reconnect */
