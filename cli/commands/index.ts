@@ -4,6 +4,7 @@ import { registerBenchCommands } from './bench.js';
 import { registerBrokerCommands } from './broker.js';
 import { registerCaCommands } from './ca.js';
 import { registerConfigCommands } from './config-check.js';
+import { registerDemoCommand } from './demo.js';
 import { registerEdgeCommands } from './edge.js';
 import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
@@ -22,5 +23,6 @@ export const COMMANDS: CommandRegistrar[] = [
   registerTokenCommands,
   registerSimulateCommands,
   registerEdgeCommands,
+  registerDemoCommand,
   registerGatewayCommand,
 ];

@@ -1,0 +1,2 @@
+export { GatewayStack, type GatewayStackOptions } from './gateway-stack.js';
+export { securityModuleFor } from './master-key.js';
