@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterDecoder, type MeterKey } from '../../token-engine/index.js';
+import { generateTestStaTables, MeterDecoder, type MeterKey } from '../../token-engine/index.js';
 import type { Principal } from '../auth/index.js';
 import type { SqlDatabase } from '../db/index.js';
 import { grantAdvance, customerStatement } from '../advances/index.js';
@@ -143,6 +143,51 @@ export function describeVendingLedger(
         `SELECT count(*) AS n FROM vends WHERE request_id LIKE 'r-x%'`,
       );
       expect(rows[0]!.n).toBe(0);
+    });
+
+    it('vends to an EA07 (STA) DKGA02 meter with STA tables sealed in the vault', async () => {
+      const tables = generateTestStaTables('vending-conformance');
+      const staRef = await world.service.vault.put(
+        db,
+        'sta-tables',
+        Buffer.from(JSON.stringify(tables)),
+        tables.label,
+      );
+      const vk = randomBytes(8).toString('hex');
+      const key: MeterKey = {
+        dkga: '02',
+        ea: '07',
+        vendingKey: vk,
+        sgc: '123456',
+        ti: 1,
+        krn: 1,
+        kt: 2,
+        ken: 255,
+        baseDate: 2014,
+        pan: testPan(902),
+      };
+      await createMeter(db, world.service.vault, {
+        id: 'M-sta',
+        customerId: 'C2',
+        tariffId: 'example-electricity-ma',
+        pan: key.pan,
+        sgc: key.sgc,
+        ti: 1,
+        krn: 1,
+        kt: 2,
+        ken: 255,
+        ea: '07',
+        dkga: '02',
+        baseDate: 2014,
+        vendingKey: vk,
+        staRef,
+      });
+      const r = await world.service.vend(vendor, { meterId: 'M-sta', units: 15, requestId: 'r-sta' });
+      const d = new MeterDecoder({ meterKey: key, staTables: tables });
+      expect(d.enter(r.token, clock)).toMatchObject({ ok: true, kind: 'credit', units: 15 });
+      // Without the right tables the meter cannot read it: the tables really took part.
+      const wrong = new MeterDecoder({ meterKey: key, staTables: generateTestStaTables('other') });
+      expect(wrong.enter(r.token, clock).ok).toBe(false);
     });
 
     it('moves through monthly blocks, charges the fixed charge once a month, and restarts next month', async () => {
