@@ -85,3 +85,12 @@ meters:
     });
   });
 });
+
+describe('the example fleet file', () => {
+  it('is valid', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../examples/fleet.yaml', import.meta.url), 'utf8');
+    const r = parseFleetConfig(parse(text));
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+});
