@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { requireRedis, SERVICES } from '../test/support/services.js';
 import { createMetergateBroker, type MetergateBroker } from './broker.js';
-import { asUser, connect, nextMessage, testCredentials } from './test-helpers.js';
+import { hashPassword } from './password-hash.js';
+import { spawnBroker } from './spawn-broker.js';
+import { asUser, connect, nextMessage, TEST_PASSWORD, testCredentials } from './test-helpers.js';
 
 /**
  * Two broker nodes sharing one real Redis (mqemitter-redis + aedes-persistence-redis). A unique key
@@ -98,5 +103,39 @@ describe('Redis-clustered brokers', () => {
     const got = nextMessage(dash, `${P}/edges/edge-1/state`, 5000);
     await dash.subscribeAsync(`${P}/edges/+/state`, { qos: 1 });
     expect((await got)?.toString()).toBe('online');
+  });
+
+  it('joins the cluster from the CLI (metergate broker --redis --redis-prefix)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mg-cluster-cli-'));
+    const creds = path.join(dir, 'credentials.json');
+    const hash = await hashPassword(TEST_PASSWORD, 10);
+    await writeFile(
+      creds,
+      JSON.stringify({ users: [{ username: 'edge-1', role: 'edge', meters: ['M-5'], password: hash }] }),
+    );
+    const cli = await spawnBroker([
+      '--port',
+      '0',
+      '--credentials',
+      creds,
+      '--redis',
+      SERVICES.redis,
+      '--redis-prefix',
+      prefix,
+    ]);
+    try {
+      const gw = await client(b, 'gw');
+      await gw.subscribeAsync(`${P}/meters/M-5/reading`, { qos: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      const edge = await connect(`mqtt://127.0.0.1:${cli.ports.tcp}`, asUser('edge-1'));
+      const got = nextMessage(gw, `${P}/meters/M-5/reading`, 5000);
+      await edge.publishAsync(`${P}/meters/M-5/reading`, 'from-cli-node', { qos: 1 });
+      expect((await got)?.toString()).toBe('from-cli-node');
+      edge.end(true);
+      expect(cli.logs()).toContain('"clustered":true');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
