@@ -76,22 +76,34 @@ export function foldPoints(
   previous?: RegisterPoint,
   keep?: (day: string) => boolean,
 ): Map<string, DayAccumulator> {
+  // Hot path (every ingest batch): days are keyed by their integer number and named once each.
+  const names = new Map<number, string>();
+  const name = (dayNumber: number): string => {
+    let n = names.get(dayNumber);
+    if (n === undefined) names.set(dayNumber, (n = dayOf(dayNumber * DAY_MS)));
+    return n;
+  };
+  const kept = (dayNumber: number) => !keep || keep(name(dayNumber));
   const days = new Map<string, DayAccumulator>();
   let prev = previous;
   for (const p of points) {
-    const day = dayOf(p.ts);
-    if (!keep || keep(day)) {
-      const a = acc(days, day);
+    const dn = Math.floor(p.ts / DAY_MS);
+    if (kept(dn)) {
+      const a = acc(days, name(dn));
       if (a.firstValue === null) a.firstValue = p.value;
       a.lastValue = p.value;
       a.samples++;
     }
     if (prev) {
       const { delta, reset } = registerDelta(prev.value, p.value);
-      if (reset && (!keep || keep(day))) acc(days, day).resets++;
+      if (reset && kept(dn)) acc(days, name(dn)).resets++;
       if (delta > 0) {
-        for (const part of splitAcrossDays(prev.ts, p.ts, delta)) {
-          if (!keep || keep(part.day)) acc(days, part.day).consumption += part.amount;
+        if (Math.floor(prev.ts / DAY_MS) === dn) {
+          if (kept(dn)) acc(days, name(dn)).consumption += delta;
+        } else {
+          for (const part of splitAcrossDays(prev.ts, p.ts, delta)) {
+            if (!keep || keep(part.day)) acc(days, part.day).consumption += part.amount;
+          }
         }
       }
     }
