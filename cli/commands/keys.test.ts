@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +8,8 @@ import type { CliContext } from '../context.js';
 import { createLogger } from '../logger.js';
 import { openDatabase, runMigrations } from '../../gateway/db/index.js';
 import { AUTH_MIGRATIONS, verifyApiKey } from '../../gateway/auth/index.js';
+import { AesGcmSecurityModule, KeyVault } from '../../gateway/keys/index.js';
+import { generateTestStaTables } from '../../token-engine/index.js';
 
 function ctx(): CliContext & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -63,5 +65,55 @@ describe('metergate keys', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000);
+
+  it('imports STA tables into the vault and rotates the master key, never printing key material', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-vault-'));
+    try {
+      const tables = generateTestStaTables('cli-test');
+      const file = join(dir, 'sta.json');
+      await writeFile(file, JSON.stringify(tables));
+      const k1 = 'ab'.repeat(32);
+      const k2 = 'cd'.repeat(32);
+      const c = ctx();
+      c.env = { METERGATE_MASTER_KEY: k1 };
+      expect(await main(['keys', 'import-sta-tables', file, '--data-dir', dir], c)).toBe(0);
+      const id = c.out().trim();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const noKey = ctx();
+      expect(await main(['keys', 'vault-list', '--data-dir', dir], noKey)).toBe(1);
+      expect(noKey.err()).toMatch(/MG_ERR_KEYS_MASTER_KEY_MISSING/);
+      const bad = ctx();
+      bad.env = { METERGATE_MASTER_KEY: k1 };
+      await writeFile(join(dir, 'bad.json'), '{"s1": "nope"}');
+      expect(await main(['keys', 'import-sta-tables', join(dir, 'bad.json'), '--data-dir', dir], bad)).toBe(
+        1,
+      );
+      const rot = ctx();
+      rot.env = {
+        METERGATE_MASTER_KEY: k2,
+        METERGATE_MASTER_KEY_ID: 'mk2',
+        METERGATE_MASTER_KEYS_OLD: `mk1:${k1}`,
+      };
+      expect(await main(['keys', 'vault-rotate', '--data-dir', dir], rot)).toBe(0);
+      expect(rot.out()).toMatch(/re-sealed 1 entry/);
+      const list = ctx();
+      list.env = { METERGATE_MASTER_KEY: k2, METERGATE_MASTER_KEY_ID: 'mk2' };
+      expect(await main(['keys', 'vault-list', '--data-dir', dir], list)).toBe(0);
+      expect(list.out()).toContain(`${id} sta-tables master=mk2`);
+      const db = await openDatabase({ dataDir: dir });
+      const vault = new KeyVault(
+        AesGcmSecurityModule.fromEnv({ METERGATE_MASTER_KEY: k2, METERGATE_MASTER_KEY_ID: 'mk2' }),
+      );
+      expect(JSON.parse(Buffer.from(await vault.open(db, id)).toString('utf8')).s1).toEqual([...tables.s1]);
+      await db.close();
+      for (const out of [c.out(), c.err(), rot.out(), rot.err(), list.out(), bad.err()]) {
+        expect(out).not.toContain(k1);
+        expect(out).not.toContain(k2);
+        expect(out).not.toContain(JSON.stringify(tables.p));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -8,6 +8,8 @@ import {
   listApiKeys,
   revokeApiKey,
 } from '../../gateway/auth/index.js';
+import { AesGcmSecurityModule, KEYS_MIGRATIONS, KeyVault } from '../../gateway/keys/index.js';
+import { loadStaTables } from '../../token-engine/index.js';
 
 interface DbOpts {
   databaseUrl?: string;
@@ -101,4 +103,94 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
       }
     },
   );
+
+  // Key vault: key material sealed under METERGATE_MASTER_KEY (or _FILE); nothing here prints it.
+  const vaultOf = async (o: DbOpts): Promise<{ db: SqlDatabase; vault: KeyVault }> => {
+    const vault = new KeyVault(AesGcmSecurityModule.fromEnv(ctx.env));
+    const db = await open(ctx, o);
+    await runMigrations(db, KEYS_MIGRATIONS);
+    return { db, vault };
+  };
+  const fail = (err: unknown): void => {
+    const e = err as { code?: string; message: string };
+    ctx.stderr.write(`${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    ctx.exitCode = 1;
+  };
+
+  dbOptions(
+    keys
+      .command('import-sta-tables')
+      .argument('<file>', 'JSON file {label, s1, s2, p} as supplied under STS Association licence')
+      .option('--label <text>', 'label shown by vault-list (default: the file label)')
+      .description(
+        'validate STA tables and seal them into the key vault; prints the vault id for meters.staRef',
+      ),
+  ).action(async (file: string, o: DbOpts & { label?: string }) => {
+    let tables;
+    try {
+      tables = loadStaTables(file);
+    } catch (err) {
+      return fail(err);
+    }
+    let opened;
+    try {
+      opened = await vaultOf(o);
+    } catch (err) {
+      return fail(err);
+    }
+    try {
+      const id = await opened.vault.put(
+        opened.db,
+        'sta-tables',
+        Buffer.from(JSON.stringify(tables)),
+        o.label ?? tables.label,
+      );
+      ctx.stdout.write(`${id}\n`);
+    } finally {
+      await opened.db.close();
+    }
+  });
+
+  dbOptions(
+    keys
+      .command('vault-list')
+      .description('list key vault entries (ids, kinds, master key ids; never contents)'),
+  ).action(async (o: DbOpts) => {
+    let opened;
+    try {
+      opened = await vaultOf(o);
+    } catch (err) {
+      return fail(err);
+    }
+    try {
+      for (const e of await opened.vault.list(opened.db)) {
+        ctx.stdout.write(`${e.id} ${e.kind} master=${e.masterKeyId} ${JSON.stringify(e.label)}\n`);
+      }
+    } finally {
+      await opened.db.close();
+    }
+  });
+
+  dbOptions(
+    keys
+      .command('vault-rotate')
+      .description(
+        're-seal every vault entry under the active master key (METERGATE_MASTER_KEY_ID); old keys in METERGATE_MASTER_KEYS_OLD=id:key,…',
+      ),
+  ).action(async (o: DbOpts) => {
+    let opened;
+    try {
+      opened = await vaultOf(o);
+    } catch (err) {
+      return fail(err);
+    }
+    try {
+      const n = await opened.vault.rotate(opened.db);
+      ctx.stdout.write(`re-sealed ${n} entr${n === 1 ? 'y' : 'ies'}\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await opened.db.close();
+    }
+  });
 }
