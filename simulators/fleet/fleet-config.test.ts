@@ -52,6 +52,12 @@ meters:
         { model: 'em24', modbusTcp: { port: 5020 }, unitId: 2 },
         { model: 'sdm630', modbusTcp: { port: 1 }, unitId: 240, count: 10 },
         { model: 'sdm630', modbusTcp: { port: 2 }, anomalies: [{ kind: 'jump', from: 'soon', factor: 2 }] },
+        { model: 'sdm120', rtu: { path: '/dev/line', baud: 9600 }, count: 2 },
+        { model: 'sdm120', rtu: { path: '/dev/line', baud: 19200 }, unitId: 10 },
+        { model: 'sdm120', rtu: { path: '/dev/line', baud: 9600 }, unitId: 2 },
+        { model: 'sdm630', iec: { path: '/dev/line' } },
+        { model: 'sdm630', modbusTcp: { port: 3, portPerMeter: true }, count: 3 },
+        { model: 'sdm630', modbusTcp: { port: 5 } },
       ],
     });
     expect(r.ok).toBe(false);
@@ -69,6 +75,10 @@ meters:
       /^meters\[5\]: unit id 2 on tcp 127\.0\.0\.1:5020 is also used by meters\[4\]/m,
       /^meters\[6\]: unit ids 240\.\.249 exceed 247/m,
       /^meters\[7\]\.anomalies\[0\]\.from: must be an ISO date-time/m,
+      /^meters\[9\]: serial line \/dev\/line is already used by meters\[8\] \(rtu at 9600 baud\)/m,
+      /^meters\[10\]: unit id 2 on rtu \/dev\/line is also used by meters\[8\]/m,
+      /^meters\[11\]: serial line \/dev\/line is already used by meters\[10\] \(rtu at 9600 baud\)/m,
+      /^meters\[13\]: unit id 1 on tcp 127\.0\.0\.1:5 is also used by meters\[12\]/m,
     ]) {
       expect(text).toMatch(want);
     }

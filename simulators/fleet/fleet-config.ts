@@ -281,53 +281,41 @@ export function parseFleetConfig(input: unknown): ParseResult<FleetConfig> {
   const meters = Array.isArray(input.meters)
     ? input.meters.map((g, i) => parseGroup(c, g, `meters[${i}]`, i))
     : [];
-  // Two groups may share a port or a line, but not a unit id on it; an iec line serves one meter.
+  // Groups may share a TCP port or an RTU line (at one baud), but not a unit id on it; an IEC line
+  // belongs to one meter.
   const taken = new Map<string, string>();
+  const lines = new Map<string, { use: string; owner: string }>();
   meters.forEach((g, i) => {
     if (!g) return;
-    const ep = g.modbusTcp
-      ? `tcp ${g.modbusTcp.host}:${g.modbusTcp.port}`
-      : g.rtu
-        ? `rtu ${g.rtu.path}`
-        : g.iec
-          ? `iec ${g.iec.path}`
-          : undefined;
-    if (!ep) return;
-    if (
-      g.rtu &&
-      [...taken.keys()].some(
-        (k) =>
-          k.startsWith(`rtu ${g.rtu!.path}#`) && taken.get(`baud ${g.rtu!.path}`) !== String(g.rtu!.baud),
-      )
-    ) {
-      c.fail(`meters[${i}].rtu.baud`, `line ${g.rtu.path} is already used at another baud`);
+    const serial = g.rtu ?? g.iec;
+    if (serial) {
+      const use = g.rtu ? `rtu at ${g.rtu.baud} baud` : 'iec';
+      const prev = lines.get(serial.path);
+      if (prev && (prev.use !== use || use === 'iec')) {
+        c.fail(`meters[${i}]`, `serial line ${serial.path} is already used by ${prev.owner} (${prev.use})`);
+        return;
+      }
+      lines.set(serial.path, { use, owner: `meters[${i}]` });
     }
-    if (g.rtu) taken.set(`baud ${g.rtu.path}`, String(g.rtu.baud));
+    if (!g.modbusTcp && !g.rtu) return;
     // (endpoint, unit id) pairs the group occupies; port 0 picks free ports, which never clash.
-    const pairs: Array<[string, number]> = g.iec
-      ? [[ep, 0]]
-      : g.modbusTcp?.portPerMeter
-        ? g.modbusTcp.port === 0
-          ? []
-          : Array.from({ length: g.count }, (_, k) => [
-              `tcp ${g.modbusTcp!.host}:${g.modbusTcp!.port + k}`,
-              g.unitId,
-            ])
-        : g.modbusTcp?.port === 0
-          ? []
-          : Array.from({ length: g.count }, (_, k) => [ep, g.unitId + k]);
+    const tcp = g.modbusTcp;
+    const pairs: Array<[string, number]> = g.rtu
+      ? Array.from({ length: g.count }, (_, k) => [`rtu ${g.rtu!.path}`, g.unitId + k])
+      : tcp!.port === 0
+        ? []
+        : Array.from({ length: g.count }, (_, k) =>
+            tcp!.portPerMeter
+              ? [`tcp ${tcp!.host}:${tcp!.port + k}`, g.unitId]
+              : [`tcp ${tcp!.host}:${tcp!.port}`, g.unitId + k],
+          );
     for (const [where, id] of pairs) {
-      const key = `${where}#${id}`;
-      const other =
-        taken.get(key) ?? (g.iec ? [...taken.keys()].find((k) => k.startsWith(`${where}#`)) : undefined);
+      const other = taken.get(`${where}#${id}`);
       if (other !== undefined) {
-        c.fail(
-          `meters[${i}]`,
-          g.iec ? `${where} is used twice` : `unit id ${id} on ${where} is also used by ${other}`,
-        );
+        c.fail(`meters[${i}]`, `unit id ${id} on ${where} is also used by ${other}`);
         break;
       }
-      taken.set(key, `meters[${i}]`);
+      taken.set(`${where}#${id}`, `meters[${i}]`);
     }
   });
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
