@@ -12,7 +12,17 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { dashboardsPlugin } from '../../dashboards/index.js';
 import { TopicScheme, type MeterEvent, type Reading } from '../../protocol/index.js';
 import { LoadProfile, dailyHistory, electricalAt } from '../../simulators/index.js';
+import {
+  ANALYTICS_MIGRATIONS,
+  AnomalyScanner,
+  ConsumptionComparison,
+  SqlAnomalyStore,
+  SqlDailyBatchSource,
+  analyticsPlugin,
+} from '../../gateway/analytics/index.js';
 import { dashboardApiPlugin } from '../../gateway/dashboard-api/index.js';
+import { runMigrations } from '../../gateway/db/index.js';
+import { SelfReadingService, selfReadingsPlugin } from '../../gateway/self-readings/index.js';
 import { exportsPlugin } from '../../gateway/exports/index.js';
 import { Gateway, type SqlDatabase } from '../../gateway/index.js';
 import { startTestBroker } from '../../gateway/ingest/test-broker.js';
@@ -50,6 +60,7 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
   const prefix = `mgdash-${run}/v1`;
   const topics = new TopicScheme(prefix);
   let world: World | undefined;
+  let anomalies: SqlAnomalyStore | undefined;
   // The gateway process as the CLI runs it (in-memory PGlite, MQTT bus, ingest, HTTP), with the
   // feature plugins wired through its `features` hook the way the lead wires them.
   const gateway = new Gateway({
@@ -61,8 +72,14 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
       // Ledger: customers C1..C3 (C1 in the social programme), prepaid meters M1..M3 with vending
       // keys, API keys per role.
       world = await buildWorld(db, { meters: 3 });
+      await runMigrations(db, ANALYTICS_MIGRATIONS);
+      anomalies = new SqlAnomalyStore({ db });
+      const selfReadings = new SelfReadingService({ db, rollups: gw.rollups! });
+      await selfReadings.start();
       return [
         { plugin: vendingPlugin, options: { service: world.service } },
+        { plugin: analyticsPlugin, options: { anomalies, comparison: new ConsumptionComparison({ db }) } },
+        { plugin: selfReadingsPlugin, options: { service: selfReadings } },
         { plugin: dashboardApiPlugin, options: { ledger: db } },
         { plugin: exportsPlugin, options: { rollups: gw.rollups! } },
         { plugin: dashboardsPlugin, options: {} },
@@ -95,7 +112,15 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
       quality: 'measured' as const,
     });
   }
+  // The last two weeks of M1 at three times the load model (a leak, say): the analytics scanner
+  // compares them with the same weekdays a year earlier and opens a high-consumption anomaly.
+  for (const r of rows.slice(-14)) r.consumption *= 3;
   await rollups.upsertDaily(rows);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await new AnomalyScanner({ source: new SqlDailyBatchSource({ db }), store: anomalies! }).scan({
+    asOf: yesterday,
+    obis: OBIS.energy,
+  });
   const app = gateway.app!;
 
   const publisher: MqttClient = await mqtt.connectAsync(broker.url, {

@@ -18,6 +18,7 @@ import { startDashboardHarness, type DashboardHarness } from './dashboards-harne
 let h: DashboardHarness;
 let browser: Browser;
 let page: Page;
+let selfReadingRefusal = '';
 const FLEET = 1000;
 const frNumber = (n: number, digits: number) =>
   new Intl.NumberFormat('fr-MA', { maximumFractionDigits: digits }).format(n);
@@ -66,6 +67,11 @@ describe('dashboards in Chromium', () => {
     await p.locator('[data-meter="F-0999"]').waitFor();
     expect(await p.locator('[data-testid="fleet-table"] tbody tr').count()).toBe(10);
     await p.getByLabel('Filtrer par identifiant').fill('');
+    // The analytics scanner opened a high-consumption anomaly on M1 (see the harness).
+    const alert = p.locator('[data-testid="alerts"] li[data-kind="high_consumption"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Surconsommation par rapport à l’an dernier');
+    expect(await alert.locator('a').textContent()).toBe('M1');
     await screenshot(p, 'fleet');
     await expectAccessible(p, 'fleet');
     // First meaningful paint of the fleet view, signed in already (key in sessionStorage): time from
@@ -210,6 +216,11 @@ describe('dashboards in Chromium', () => {
     await h.publishEvent({ meter: 'M1', ts: new Date().toISOString(), kind: 'token.accepted', credit: 93.5 });
     await p.getByTestId('credit').getByText('93,5 kWh').waitFor({ timeout: 5_000 });
     await p.getByRole('cell', { name: 'Achat' }).first().waitFor({ timeout: 5_000 });
+    const evidence = p
+      .locator('[data-testid="alerts"] li[data-kind="high_consumption"] .evidence-line')
+      .first();
+    expect(await evidence.textContent()).toMatch(/kWh contre .* kWh aux mêmes jours de l’an dernier \(×/);
+    await p.getByTestId('comparison').waitFor();
     await screenshot(p, 'meter');
     await expectAccessible(p, 'meter');
   });
@@ -231,6 +242,17 @@ describe('dashboards in Chromium', () => {
     // The statement lists the purchase with its token, as on the receipt.
     const token = (sale.json() as { token: string }).token.replace(/(\d{4})(?=\d)/g, '$1 ');
     await p.locator('[data-testid="statement"]').getByText(token).waitFor();
+
+    // The over-consumption warning, as utilities send it, from the analytics comparison.
+    await p.getByTestId('overconsumption').waitFor();
+    // Self-reading: an index far below the meter's register is refused, in plain words from the gateway.
+    await p.getByLabel('Index relevé (kWh)').fill('5');
+    await p.getByRole('button', { name: 'Envoyer' }).click();
+    const result = p.getByTestId('self-reading-result');
+    await result.waitFor();
+    selfReadingRefusal = (await result.textContent())!;
+    expect(selfReadingRefusal).toMatch(/^Votre index n’a pas été accepté : /);
+    expect(await result.getAttribute('class')).toBe('refusal');
 
     const downloads: Record<string, Buffer> = {};
     for (const fmt of ['csv', 'xlsx', 'pdf']) {
@@ -264,6 +286,7 @@ describe('dashboards in Chromium', () => {
     expect(pdfPage).toContain('Historique de consommation');
     expect(pdfPage).toContain('M1');
     await screenshot(p, 'customer');
+    writeFileSync(join(ARTIFACTS, 'self-reading-refusal.txt'), selfReadingRefusal);
     await expectAccessible(p, 'customer');
 
     await p.getByRole('button', { name: 'English' }).click();

@@ -12,6 +12,7 @@ import { html } from '../lib/html.js';
 import { fmtMonth, fmtNumber, getLang, t } from '../lib/i18n.js';
 import { OBIS } from '../lib/obis.js';
 import { consumptionRows, isoDay, listOf } from '../lib/series.js';
+import { ComparisonPanel } from './comparison.js';
 import { StatementPanel } from './statement.js';
 import { SelfReadingForm } from './self-reading.js';
 
@@ -104,7 +105,8 @@ export function CustomerView({ arg, session }) {
     </div>
     ${
       meterId &&
-      html`<h2>${t('customer.history')}</h2>
+      html`<${ComparisonPanel} meterId=${meterId} />
+        <h2>${t('customer.history')}</h2>
         <${Chart}
           testid="months-chart"
           title=${t('customer.chart')}

@@ -13,14 +13,15 @@ import { onLiveReading } from '../lib/live.js';
 import { OBIS } from '../lib/obis.js';
 import { addDays, consumptionRows, daySeconds, isoDay, listOf } from '../lib/series.js';
 import { AlertsPanel } from './alerts.js';
+import { ComparisonPanel } from './comparison.js';
 import { PrepaidPanel } from './prepaid.js';
 
 const LIVE_WINDOW_S = 15 * 60;
 const DAYS = 30;
 const PRIOR_YEAR_SHIFT = 364;
 
-/** @param {{ arg: string }} props */
-export function MeterView({ arg: meterId }) {
+/** @param {{ arg: string, session: { role: string } }} props */
+export function MeterView({ arg: meterId, session }) {
   const points = useRef(/** @type {Map<number, { p: number|null, v: number|null }>} */ (new Map()));
   const [liveData, setLiveData] = useState(/** @type {(number|null)[][]} */ ([[], [], []]));
   const [last, setLast] = useState(/** @type {{ ts: string, values: Record<string, number> }|null} */ (null));
@@ -172,8 +173,9 @@ export function MeterView({ arg: meterId }) {
         </tbody>
       </table>
     </details>
+    <${ComparisonPanel} meterId=${meterId} />
     <div class="cols">
-      <div class="grow"><${AlertsPanel} meterId=${meterId} /></div>
+      <div class="grow"><${AlertsPanel} meterId=${meterId} canAck=${session.role !== 'customer'} /></div>
       <div class="grow"><${PrepaidPanel} meterId=${meterId} /></div>
     </div>
   </section>`;

@@ -29,7 +29,7 @@ export function SelfReadingForm({ meterId, obis }) {
     try {
       await api(`/api/meters/${encodeURIComponent(meterId)}/self-readings`, {
         method: 'POST',
-        body: { value: n, obis, ts: new Date().toISOString() },
+        body: { index: n, obis, readAt: new Date().toISOString() },
       });
       setResult({ ok: true, text: t('customer.accepted') });
       setValue('');
@@ -61,13 +61,13 @@ export function SelfReadingForm({ meterId, obis }) {
 }
 
 /**
- * A refusal → a sentence: the gateway's own explanation in the page's language when it sends one
- * (`refusal.message.fr|en`, with the figures that make it actionable), else a translated text for
+ * A refusal → a sentence: the gateway's own explanation in the page's language (422 body
+ * `reason.message.fr|en`, with the figures that make it actionable), else a translated text for
  * the code, else the error message.
  * @param {any} err @param {number} value
  */
 function explain(err, value) {
-  const localized = err.body?.refusal?.message?.[getLang()] ?? err.body?.error?.refusal?.message?.[getLang()];
+  const localized = err.body?.reason?.message?.[getLang()];
   if (typeof localized === 'string') return localized;
   const key = `refusal.${err.code}`;
   const text = t(key, { value: fmtNumber(value, 1) });
