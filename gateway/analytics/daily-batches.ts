@@ -45,6 +45,31 @@ WITH RECURSIVE ids(meter_id, n) AS (
 )
 SELECT max(meter_id) AS upper FROM ids`;
 
+// One meter (the comparison API): the same shape as a batch row.
+const ONE_METER_SQL = BATCH_SQL.replace(
+  'meter_id > $2 AND meter_id <= $8',
+  'meter_id = $8 AND $2::text IS NOT NULL',
+);
+
+/** One meter's scan window as a MeterSeries (undefined when it has no rows in the windows). */
+export async function loadMeterSeries(
+  db: SqlExecutor,
+  q: { meterId: string; obis: string; asOf: number },
+): Promise<MeterSeries | undefined> {
+  const start = q.asOf - WEEKDAY_ALIGNED_YEAR - SCAN_LOOKBACK_DAYS;
+  const { rows } = await db.query<BatchRow>(ONE_METER_SQL, [
+    q.obis,
+    '',
+    dayString(start),
+    dayString(q.asOf - SCAN_LOOKBACK_DAYS),
+    dayString(q.asOf),
+    dayString(start),
+    dayString(q.asOf - WEEKDAY_ALIGNED_YEAR),
+    q.meterId,
+  ]);
+  return rows[0] ? toSeries(rows[0], q.obis, start, q.asOf - start + 1) : undefined;
+}
+
 interface BatchRow {
   meter_id: string;
   s: string;

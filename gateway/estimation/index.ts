@@ -15,3 +15,10 @@ export {
   type RegularisationRecord,
   type DailyWriter,
 } from './estimation-service.js';
+export {
+  estimationPlugin,
+  RegularisationBody,
+  serialiseEstimate,
+  serialiseRegularisation,
+  type EstimationPluginOptions,
+} from './routes.js';

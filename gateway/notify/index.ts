@@ -34,3 +34,4 @@ export {
 } from './preferences.js';
 export { Notifier, type Notification, type NotifierOptions, type DeliveryReport } from './notifier.js';
 export { registerNotificationHandler, enqueueNotification, parseNotification } from './notification-jobs.js';
+export { notifyPlugin, type NotifyPluginOptions } from './routes.js';

@@ -9,3 +9,4 @@ export {
   type SubmitResult,
   type SelfReadingServiceOptions,
 } from './self-reading-service.js';
+export { selfReadingsPlugin, type SelfReadingsPluginOptions } from './routes.js';
