@@ -42,7 +42,7 @@ export function Chart(props) {
     const hasBars = props.series.some((x) => x.bars);
     const time = props.time ?? true;
     /** @type {any} */
-    const xAxis = { stroke: '#333', grid: { stroke: '#eee' }, values: xValues };
+    const xAxis = { stroke: '#333', grid: { stroke: '#eee' }, values: xValues, space: 80 };
     // Categories (months): one tick per bar, not uPlot's automatic numeric increments.
     if (!time) xAxis.splits = (/** @type {any} */ u) => u.data[0];
     const axes = [xAxis];
@@ -62,6 +62,18 @@ export function Chart(props) {
     const half = time ? 43_200 : 0.5;
     /** @type {any} */
     const scales = { x: { time } };
+    // Line scales: the data's span with 10 % margin (uPlot's default pads a flat line out to zero).
+    for (const x of props.series) {
+      if (x.bars) continue;
+      const key = x.scale ?? 'y';
+      scales[key] ??= {
+        range: (/** @type {any} */ _u, /** @type {number|null} */ min, /** @type {number|null} */ max) => {
+          if (min === null || max === null) return [0, 1];
+          const pad = Math.max((max - min) * 0.1, Math.abs(max) * 0.01, 0.01);
+          return [min - pad, max + pad];
+        },
+      };
+    }
     if (hasBars) {
       scales.x.range = (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => [
         min - half,

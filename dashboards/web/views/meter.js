@@ -132,8 +132,8 @@ export function MeterView({ arg: meterId, session }) {
         { label: `${t('meter.voltage')} (V)`, color: '#b34700', scale: 'V' },
       ]}
       axes=${[
-        { label: 'kW', scale: 'kW', side: 3 },
-        { label: 'V', scale: 'V', side: 1 },
+        { label: `${t('meter.power')} (kW)`, scale: 'kW', side: 3 },
+        { label: `${t('meter.voltage')} (V)`, scale: 'V', side: 1 },
       ]}
     />
     <p class="sr-only" aria-live="polite" data-testid="live-points">
