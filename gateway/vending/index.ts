@@ -1,5 +1,6 @@
 export { VendingService, type VendingServiceOptions, type VendRequest } from './service.js';
 export { vendingPlugin, type VendingPluginOptions } from './routes.js';
+export { createVendingFeature, type VendingFeatureOptions } from './feature.js';
 export {
   TokenDelivery,
   type TokenDeliveryOptions,
