@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { openDatabase, type SqlDatabase } from '../gateway/db/index.js';
@@ -39,6 +40,8 @@ async function freshPostgres(base: string): Promise<{ url: string; drop: () => P
  * The load generator runs in its own Node process (plain JS, Node's fetch), so the server's event
  * loop is not shared with the client: the figure is what the gateway serves, not client + server.
  */
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
 const LOAD_SCRIPT = `
 const { url, apiKey, vends, concurrency, meters, seq } = JSON.parse(process.argv[1]);
 const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
@@ -142,11 +145,19 @@ export const vendBenchmark: Benchmark = {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const port = (app.server.address() as AddressInfo).port;
       const url = `http://127.0.0.1:${port}/api/vend`;
-      const roundStats: Array<{ vendsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }> = [];
+      const roundStats: Array<{
+        vendsPerSecond: number;
+        p50Ms: number;
+        p99Ms: number;
+        errors: number;
+        serverCpuMsPerVend: number;
+      }> = [];
+      const load0 = os.loadavg()[0]!;
       const tokens = new Set<string>();
       let duplicatesSeen = 0;
       try {
         for (let r = 0; r < rounds; r++) {
+          const cpu0 = process.cpuUsage();
           const out = await runLoad({
             url,
             apiKey: world.keys.vendor,
@@ -164,6 +175,7 @@ export const vendBenchmark: Benchmark = {
             p50Ms: Number(percentile(out.latencies, 50).toFixed(2)),
             p99Ms: Number(percentile(out.latencies, 99).toFixed(2)),
             errors: out.errors,
+            serverCpuMsPerVend: Number((cpuMs(process.cpuUsage(cpu0)) / vends).toFixed(3)),
           });
         }
       } finally {
@@ -185,6 +197,10 @@ export const vendBenchmark: Benchmark = {
         p50Ms: median(roundStats.map((s) => s.p50Ms)),
         p99Ms: median(roundStats.map((s) => s.p99Ms)),
         errors: roundStats.reduce((a, s) => a + s.errors, 0),
+        // Load-independent cost: CPU of the gateway process (HTTP, auth, pricing, STS, pg client or
+        // PGlite engine) per vend. With the machine shared, vends/s says more about the neighbours.
+        serverCpuMsPerVend: median(roundStats.map((s) => s.serverCpuMsPerVend)),
+        loadAverage1m: { before: Number(load0.toFixed(2)), after: Number(os.loadavg()[0]!.toFixed(2)) },
         duplicateTokens: duplicatesSeen + books.duplicateTokens,
         ledgerBalanced: books.balanced,
         tokensIssued: tokens.size,
