@@ -85,3 +85,31 @@ describe('SimulatedMeter', () => {
     expect(getModel('sdm630').points.length).toBeGreaterThan(0);
   });
 });
+
+describe('SimulatedMeter register image', () => {
+  it('refreshes once per simulated second and agrees with the exact values at the refresh instant', () => {
+    let now = START + 400;
+    const meter = new SimulatedMeter({ id: 'img', model: 'sdm630', seed: 4, clock: { now: () => now } });
+    const energy = getModel('sdm630').points.find((p) => p.obis === '1-0:1.8.0')!;
+    const read = () => {
+      const r = meter.readRegisters(4, 0, 0x4c);
+      if (!r.ok) throw new Error('read failed');
+      return r.registers;
+    };
+    const first = read();
+    now = START + 900;
+    expect(read()).toEqual(first); // same refresh period
+    now = START + 3_600_000;
+    const later = read();
+    expect(later).not.toEqual(first);
+    const exact = meter.values(START + 3_600_000)['1-0:1.8.0']!;
+    expect(
+      extractValues([{ function: 4, address: 0, count: 0x4c, points: [energy] }], [later])['1-0:1.8.0'],
+    ).toBeCloseTo(exact, 2);
+    // Interleaving exact and refresh instants keeps the register monotonic.
+    now = START + 3_600_500;
+    expect(meter.values(START + 3_600_700)['1-0:1.8.0']!).toBeGreaterThanOrEqual(exact);
+    read();
+    expect(meter.values(START + 3_600_800)['1-0:1.8.0']!).toBeGreaterThanOrEqual(exact);
+  });
+});

@@ -25,6 +25,9 @@ export const ModbusException = {
 /** §6.3/§6.4: quantity of registers 1..125. */
 export const MAX_READ_QUANTITY = 125;
 
+/** Simulated ms between refreshes of the served register image. */
+export const REFRESH_MS = 1000;
+
 export type RegisterRead = { ok: true; registers: number[] } | { ok: false; exception: number };
 
 export interface SimulatedMeterOptions {
@@ -56,8 +59,10 @@ export class SimulatedMeter {
   private state:
     { model: MeterModel; profile: LoadProfile; faults: FaultInjector; blocks: AddressBlock[] } | undefined;
   private snapshot: RegisterSnapshot | undefined;
+  private previous: RegisterSnapshot | undefined;
   private origin: RegisterSnapshot | undefined;
   private ownClock: Clock | undefined;
+  private cachedImage: { t: number; blocks: Map<AddressBlock, Uint16Array> } | undefined;
 
   constructor(options: SimulatedMeterOptions) {
     this.options = options;
@@ -114,9 +119,17 @@ export class SimulatedMeter {
       this.origin = { t, totalKwh: initial, tariff1Kwh: Math.round(initial * 0.6) };
       this.snapshot = this.origin;
     }
-    const base = this.snapshot && this.snapshot.t <= t ? this.snapshot : this.origin;
+    // Advance from the latest snapshot not after t. Two are kept, so callers that interleave exact
+    // instants with the register image's refresh instants never fall back to integrating from origin.
+    const candidates = [this.snapshot, this.previous, this.origin].filter(
+      (x): x is RegisterSnapshot => !!x && x.t <= t,
+    );
+    const base = candidates.reduce((a, b) => (b.t > a.t ? b : a), this.origin);
     const next = advance(profile, this.options.anomalies ?? [], base, Math.max(t, this.origin.t));
-    this.snapshot = next;
+    if (next.t !== this.snapshot?.t) {
+      this.previous = this.snapshot;
+      this.snapshot = next;
+    }
     return next;
   }
 
@@ -173,17 +186,30 @@ export class SimulatedMeter {
         address + quantity <= b.address + b.count,
     );
     if (!block) return { ok: false, exception: ModbusException.ILLEGAL_DATA_ADDRESS };
-    const registers = new Array<number>(quantity).fill(0);
-    const values = this.values(t);
+    const words = this.image(t).get(block)!;
+    const from = address - block.address;
+    return { ok: true, registers: Array.from(words.subarray(from, from + quantity)) };
+  }
+
+  /**
+   * The register image, refreshed once per REFRESH_MS of simulated time as a real meter refreshes
+   * its measurement registers (about once a second), so a fleet answering thousands of polls per
+   * second encodes each meter's values once per refresh instead of once per request.
+   */
+  private image(t: number): Map<AddressBlock, Uint16Array> {
+    const at = Math.floor(t / REFRESH_MS) * REFRESH_MS;
+    if (this.cachedImage?.t === at) return this.cachedImage.blocks;
+    const values = this.values(Math.max(at, this.origin?.t ?? at));
+    const blocks = new Map<AddressBlock, Uint16Array>();
+    for (const b of this.s.blocks) blocks.set(b, new Uint16Array(b.count));
     for (const p of this.s.model.points) {
-      if (p.function !== fn) continue;
-      const words = encodeSafely(p, values[p.obis] ?? 0);
-      for (let i = 0; i < words.length; i++) {
-        const at = p.address + i - address;
-        if (at >= 0 && at < quantity) registers[at] = words[i]!;
-      }
+      const block = this.s.blocks.find(
+        (b) => b.function === p.function && p.address >= b.address && p.address < b.address + b.count,
+      )!;
+      blocks.get(block)!.set(encodeSafely(p, values[p.obis] ?? 0), p.address - block.address);
     }
-    return { ok: true, registers };
+    this.cachedImage = { t: at, blocks };
+    return blocks;
   }
 }
 
