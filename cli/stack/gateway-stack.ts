@@ -15,12 +15,14 @@ import {
 import { TopicScheme } from '../../protocol/index.js';
 import type { MetergateConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import { VERSION } from '../version.js';
 
 export interface GatewayStackOptions {
   config: MetergateConfig;
   /** Reading store; default by configuration (influx.url → influx, database.url → postgres, else pglite). */
   store?: StoreKind;
-  securityModule: SecurityModule;
+  /** The key vault's security module; without one the gateway runs without vending (ingest and analytics only). */
+  securityModule?: SecurityModule;
   logger: Logger;
   /** Extra registries for /metrics (the embedded broker's, an edge's). */
   metricsRegistries?: () => Registry[];
@@ -83,22 +85,30 @@ export class GatewayStack {
       http: { host: config.http.host, port: config.http.port },
       metricsRegistry: this.registry,
       log: (level, message) => logger[level](message),
+      version: VERSION,
       features: async (gateway) => {
         const db = gateway.db!;
         const bus = gateway.bus!;
-        const delivery = new TokenDelivery({
-          publisher: bus,
-          subscriber: bus,
-          topics,
-          log: { warn: (obj, msg) => logger.warn(obj, msg) },
-        });
-        this.vending = await new VendingService({
-          db,
-          vault: new KeyVault(this.options.securityModule),
-          delivery,
-        }).start();
-        const features: NonNullable<GatewayOptions['plugins']> = [
-          { plugin: vendingPlugin, options: { service: this.vending } },
+        const features: NonNullable<GatewayOptions['plugins']> = [];
+        if (this.options.securityModule) {
+          const delivery = new TokenDelivery({
+            publisher: bus,
+            subscriber: bus,
+            topics,
+            log: { warn: (obj, msg) => logger.warn(obj, msg) },
+          });
+          this.vending = await new VendingService({
+            db,
+            vault: new KeyVault(this.options.securityModule),
+            delivery,
+          }).start();
+          features.push({ plugin: vendingPlugin, options: { service: this.vending } });
+        } else {
+          logger.warn(
+            'vending disabled: no METERGATE_MASTER_KEY or METERGATE_MASTER_KEY_FILE for the key vault',
+          );
+        }
+        features.push(
           { plugin: exportsPlugin, options: { rollups: gateway.rollups! } },
           { plugin: dashboardApiPlugin, options: { ledger: db } },
           {
@@ -108,7 +118,7 @@ export class GatewayStack {
               registries: () => [this.registry, ...(this.options.metricsRegistries?.() ?? [])],
             },
           },
-        ];
+        );
         if (this.options.dashboards !== false) features.push({ plugin: dashboardsPlugin, options: {} });
         return features;
       },
