@@ -36,3 +36,11 @@ export { loadFleetIntoSql } from './dataset/load-into-sql.js';
 export { ConsumptionComparison, type ComparisonResult } from './comparison.js';
 export { analyticsPlugin, type AnalyticsPluginOptions } from './routes.js';
 export { loadMeterSeries } from './daily-batches.js';
+export {
+  registerAnalyticsJobs,
+  notifyOnOpened,
+  anomalyNotification,
+  regularisationNotification,
+  type AnalyticsJobsOptions,
+  type CustomerOf,
+} from './jobs-wiring.js';

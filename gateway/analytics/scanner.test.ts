@@ -30,7 +30,7 @@ describe('AnomalyScanner end to end on PGlite', () => {
       thresholds: { byClass: { commercial: { minDifference: 60 } } },
       batchSize: 64,
       onOpened: async (a) => {
-        opened.push(...a.map((x) => `${x.meterId}:${x.kind}`));
+        opened.push(...a.map((x) => `${x.meterId}:${x.kind}:${x.status}`));
       },
     });
     const report = await scanner.scan({ asOf: '2026-11-20', obis: '1-0:1.8.0' });

@@ -1,4 +1,4 @@
-import type { AnomalyStore, RecordResult } from './anomaly-store.js';
+import type { Anomaly, AnomalyStore, RecordResult } from './anomaly-store.js';
 import type { DailyBatchSource } from './daily-batches.js';
 import { dayNumber } from './days.js';
 import { detectNightBaseLoad, type HourlyPoint, type NightBaseLoadOptions } from './detect-night.js';
@@ -33,7 +33,7 @@ export interface AnomalyScannerOptions {
   night?: NightBaseLoadOptions;
   batchSize?: number;
   /** Called with each batch's newly opened anomalies (to notify customers). */
-  onOpened?: (anomalies: DetectedAnomaly[], ids: number[]) => Promise<void>;
+  onOpened?: (anomalies: Anomaly[]) => Promise<void>;
 }
 
 export interface ScanReport {
@@ -114,10 +114,7 @@ export class AnomalyScanner {
       report.suppressed += r.suppressed;
       if (o.onOpened && r.openedIds.length) {
         const opened = await Promise.all(r.openedIds.map((id) => o.store.get(id)));
-        await o.onOpened(
-          opened.filter((a) => a !== undefined).map((a) => ({ ...a, day: a.lastDay })),
-          r.openedIds,
-        );
+        await o.onOpened(opened.filter((a): a is Anomaly => a !== undefined));
       }
       tRead = performance.now();
       report.phases.storeMs += tRead - tStore;
