@@ -26,7 +26,7 @@ beforeAll(async () => {
       (await createVendingFeature({ db: g.db!, bus: g.bus!, env: { METERGATE_MASTER_KEY: TEST_MASTER_KEY } }))
         .feature,
     ],
-  } as ConstructorParameters<typeof Gateway>[0]);
+  });
   await gw.start();
 }, 60_000);
 
