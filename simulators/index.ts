@@ -36,6 +36,7 @@ export {
   SimulatedMeter,
   ModbusException,
   MAX_READ_QUANTITY,
+  REFRESH_MS,
   type SimulatedMeterOptions,
   type RegisterRead,
 } from './model/simulated-meter.js';
