@@ -48,6 +48,19 @@ async function expectAccessible(p: Page, view: string): Promise<void> {
 }
 
 describe('dashboards in Chromium', () => {
+  it('sign-in page: French by default, a wrong key is refused in words, accessible', async () => {
+    const p = await freshPage();
+    await p.goto(`${h.baseUrl}/`);
+    expect(new URL(p.url()).pathname).toBe('/ui/');
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe('fr');
+    await p.getByLabel('Clé d’API').fill('mgk_0000000000000000_' + 'x'.repeat(43));
+    await p.getByRole('button', { name: 'Se connecter' }).click();
+    await p.getByRole('alert').getByText('Clé inconnue ou révoquée.').waitFor();
+    expect(await p.evaluate(() => sessionStorage.getItem('metergate.apiKey'))).toBeNull();
+    await screenshot(p, 'login');
+    await expectAccessible(p, 'login');
+  });
+
   it('fleet view lists every meter with its last reading, in French by default', async () => {
     const p = await freshPage();
     const t0 = Date.now();
@@ -72,7 +85,7 @@ describe('dashboards in Chromium', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Surconsommation par rapport à l’an dernier');
     expect(await alert.locator('a').textContent()).toBe('M1');
-    await screenshot(p, 'fleet');
+    await screenshot(p, 'fleet', false);
     await expectAccessible(p, 'fleet');
     // First meaningful paint of the fleet view, signed in already (key in sessionStorage): time from
     // navigation start until the first meter row is in the DOM, as the page itself measures it.
