@@ -44,3 +44,4 @@ export {
   type AnalyticsJobsOptions,
   type CustomerOf,
 } from './jobs-wiring.js';
+export { ReadingsHourlySource, type HourlyReadingsSource } from './hourly-from-readings.js';
