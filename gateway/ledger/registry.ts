@@ -244,6 +244,16 @@ export async function createMeter(
       );
     }
   }
+  const tariff = await db.query<{ supply: string }>('SELECT supply FROM tariffs WHERE id = $1', [m.tariffId]);
+  if (!tariff.rows[0])
+    throw new ApiError(400, LedgerErrorCodes.invalidInput, `meter /tariffId: unknown tariff ${m.tariffId}`);
+  if (tariff.rows[0].supply !== m.supply) {
+    throw new ApiError(
+      400,
+      LedgerErrorCodes.invalidInput,
+      `meter /tariffId: tariff ${m.tariffId} is for ${tariff.rows[0].supply}, the meter measures ${m.supply}`,
+    );
+  }
   const keyRef = m.keyRef ?? (await vault.put(db, 'vending-key', hexToBytes(m.vendingKey!), `meter ${m.id}`));
   try {
     const { rows } = await db.query<MeterRow>(

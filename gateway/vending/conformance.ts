@@ -270,6 +270,60 @@ export function describeVendingLedger(
       ).rejects.toMatchObject({ statusCode: 404 });
     });
 
+    it('applies a customer-level recovery policy over the programme default (fixed amount per purchase)', async () => {
+      await createCustomer(db, {
+        id: 'C-fixed',
+        name: 'Fixed recovery',
+        social: true,
+        programmeId: 'social',
+        recovery: { mode: 'fixed', value: 3 },
+      });
+      const vk = randomBytes(32).toString('hex');
+      await createMeter(db, world.service.vault, {
+        id: 'M-fixed',
+        customerId: 'C-fixed',
+        tariffId: 'example-electricity-ma',
+        pan: testPan(903),
+        sgc: '123456',
+        ti: 1,
+        krn: 1,
+        kt: 2,
+        ken: 255,
+        ea: '11',
+        dkga: '04',
+        baseDate: 2014,
+        vendingKey: vk,
+      });
+      await grantAdvance(world.service, operator, { meterId: 'M-fixed', units: 5, requestId: 'f-a' }); // 5 × 0.7 × 1.18 = 4.13
+      const p1 = await world.service.vend(vendor, { meterId: 'M-fixed', amount: 50, requestId: 'f-1' });
+      expect(p1.receipt).toMatchObject({ debtRecovered: 3 });
+      const p2 = await world.service.vend(vendor, { meterId: 'M-fixed', amount: 50, requestId: 'f-2' });
+      expect(p2.receipt).toMatchObject({ debtRecovered: 1.13 });
+      const st = await customerStatement(db, operator, 'C-fixed');
+      expect(st.balance).toMatchObject({ advanced: 4.13, recovered: 4.13, debt: 0 });
+      await expect(
+        createMeter(db, world.service.vault, {
+          id: 'M-water',
+          customerId: 'C-fixed',
+          tariffId: 'example-electricity-ma',
+          supply: 'water',
+          pan: testPan(904),
+          sgc: '123456',
+          ti: 1,
+          krn: 1,
+          kt: 2,
+          ken: 255,
+          ea: '11',
+          dkga: '04',
+          baseDate: 2014,
+          vendingKey: vk,
+        }),
+      ).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringMatching(/is for electricity, the meter measures water/),
+      });
+    });
+
     it('issues management tokens the meter accepts, each audited', async () => {
       const m = world.meters[3]!;
       const d = decoder(m);
