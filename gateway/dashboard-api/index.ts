@@ -1,2 +1,2 @@
 export { dashboardApiPlugin, type DashboardApiPluginOptions } from './plugin.js';
-export { DashboardApiErrorCodes } from './meter-tokens.js';
+export { DashboardApiErrorCodes, type DashboardApiErrorCode } from './errors.js';

@@ -4,10 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../auth/index.js';
 import type { SqlExecutor } from '../db/index.js';
-
-export const DashboardApiErrorCodes = {
-  unknownMeter: 'MG_ERR_DASHBOARD_UNKNOWN_METER',
-} as const;
+import { DashboardApiErrorCodes } from './errors.js';
 
 const TokenLine = Type.Object({
   vendId: Type.String(),
