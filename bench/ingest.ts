@@ -90,6 +90,12 @@ export const ingestBenchmark: Benchmark = {
     { flags: '--meters <n>', description: 'simulated meters', default: '200' },
     { flags: '--publishers <n>', description: 'MQTT publisher connections', default: '4' },
     { flags: '--window <n>', description: 'unacknowledged QoS 1 publishes per connection', default: '500' },
+    { flags: '--batch <n>', description: 'readings per store write', default: '5000' },
+    {
+      flags: '--max-buffered <n>',
+      description: 'ingest buffer bound (unacknowledged readings)',
+      default: '20000',
+    },
     {
       flags: '--database-url <url>',
       description: 'PostgreSQL server for --store postgres (a temp database is created)',
@@ -153,7 +159,11 @@ export const ingestBenchmark: Benchmark = {
         influx,
         mqtt: { url: `mqtt://127.0.0.1:${devices.port}`, prefix, clientId: `bench-gw-${run}` },
         http: false,
-        ingest: { batchSize: 5000, batchIntervalMs: 50, maxBuffered: 20_000 },
+        ingest: {
+          batchSize: Number(options.batch),
+          batchIntervalMs: 50,
+          maxBuffered: Number(options.maxBuffered),
+        },
       });
       await gw.start();
       cleanups.unshift(() => gw.stop());
@@ -184,6 +194,8 @@ export const ingestBenchmark: Benchmark = {
         meters,
         publishers,
         valuesPerReading: 5,
+        batchSize: Number(options.batch),
+        maxBuffered: Number(options.maxBuffered),
         published,
         stored: inStore,
         lost: published - inStore,
