@@ -163,4 +163,31 @@ describe('authPlugin', () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     await expect(createApiKey(db, { role: 'root' as any })).rejects.toThrow(/role must be/);
   });
+
+  it('slows down credential guessing: too many failures from one address get 429', async () => {
+    const guard = Fastify();
+    await guard.register(authPlugin, {
+      db,
+      rateLimit: false,
+      failedAuthLimit: { max: 3, windowMs: 60_000 },
+      migrate: false,
+    });
+    guard.get('/x', { config: { roles: ['operator'] } }, async () => ({ ok: true }));
+    await guard.ready();
+    try {
+      const bad = `mgk_0000000000000000_${'B'.repeat(43)}`;
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++)
+        codes.push((await guard.inject({ url: '/x', headers: { 'x-api-key': bad } })).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      // Even a valid key from that address waits out the window.
+      expect((await guard.inject({ url: '/x', headers: { 'x-api-key': adminKey } })).statusCode).toBe(429);
+      expect(
+        (await guard.inject({ url: '/x', headers: { 'x-api-key': adminKey }, remoteAddress: '10.0.0.9' }))
+          .statusCode,
+      ).toBe(200);
+    } finally {
+      await guard.close();
+    }
+  });
 });

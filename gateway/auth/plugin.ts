@@ -34,6 +34,8 @@ export interface AuthPluginOptions {
   ownsMeter?: (customerId: string, meterId: string) => Promise<boolean>;
   /** Run the api_keys migration on start (default true). */
   migrate?: boolean;
+  /** Failed authentications allowed per client IP per window before it gets 429 (default 30 per minute). */
+  failedAuthLimit?: { max: number; windowMs: number } | false;
   /** How long a verified API key is cached in memory (ms, default 5000; 0 disables). Revocation takes effect within it. */
   keyCacheMs?: number;
 }
@@ -129,11 +131,44 @@ async function auth(app: FastifyInstance, options: AuthPluginOptions): Promise<v
     return principal;
   }
 
+  // Guessing credentials: after too many failures from one IP, refuse before even checking.
+  const failLimit =
+    options.failedAuthLimit === false
+      ? undefined
+      : (options.failedAuthLimit ?? { max: 30, windowMs: 60_000 });
+  const failures = new Map<string, { count: number; until: number }>();
+  const failedBefore = (ip: string): boolean => {
+    const f = failures.get(ip);
+    return !!failLimit && !!f && f.until > Date.now() && f.count >= failLimit.max;
+  };
+  const noteFailure = (ip: string): void => {
+    if (!failLimit) return;
+    const now = Date.now();
+    const f = failures.get(ip);
+    if (!f || f.until <= now) {
+      if (failures.size > 100_000) failures.clear();
+      failures.set(ip, { count: 1, until: now + failLimit.windowMs });
+    } else f.count++;
+  };
+
   // Deny by default: every route is checked here, before rate limiting and body parsing.
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config ?? {};
     if (config.public) return;
-    const principal = await authenticate(request);
+    if (failedBefore(request.ip)) {
+      throw new ApiError(
+        429,
+        AuthErrorCodes.rateLimited,
+        'too many failed authentications from this address; retry later',
+      );
+    }
+    let principal: Principal;
+    try {
+      principal = await authenticate(request);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === AuthErrorCodes.invalidKey) noteFailure(request.ip);
+      throw err;
+    }
     request.principal = principal;
     const roles = config.roles ?? [];
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
