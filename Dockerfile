@@ -8,7 +8,7 @@ COPY package.json package-lock.json ./
 # npm packages.
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-RUN ln -s /app/bin/metergate /usr/local/bin/metergate
+RUN ln -s /app/bin/metergate /usr/local/bin/metergate && mkdir -p /var/lib/metergate && chown node:node /var/lib/metergate
 USER node
 ENTRYPOINT ["metergate"]
 CMD ["--help"]

@@ -13,6 +13,7 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
     .description('run an edge: poll Modbus TCP/RTU and IEC 62056-21 meters, publish readings over MQTT')
     .requiredOption('-c, --config <file>', 'edge YAML/JSON config (meters, broker, edgeId, outbox)')
     .option('--check', 'validate the config and exit')
+    .addHelpText('after', '\nEnvironment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD override broker.url/username/password.')
     .action(async (opts: { config: string; check?: boolean }) => {
       let config;
       try {
@@ -23,6 +24,10 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
         ctx.exitCode = 1;
         return;
       }
+      // Secrets stay out of config files when the deployment passes them in the environment.
+      if (ctx.env.MQTT_URL) config.broker.url = ctx.env.MQTT_URL;
+      if (ctx.env.MQTT_USERNAME) config.broker.username = ctx.env.MQTT_USERNAME;
+      if (ctx.env.MQTT_PASSWORD) config.broker.password = ctx.env.MQTT_PASSWORD;
       if (opts.check) {
         ctx.stdout.write(`${opts.config}: ok (${config.meters.length} meters)\n`);
         return;

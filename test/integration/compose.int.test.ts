@@ -48,6 +48,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('ships configuration files the roles accept', async () => {
+    const edge = await run('./bin/metergate', ['edge', '--config', 'deploy/edge.yaml', '--check']);
+    expect(edge.stdout).toMatch(/ok \(20 meters\)/);
+    const gateway = await run('./bin/metergate', ['config', 'check', 'deploy/gateway.yaml']);
+    expect(gateway.stdout).toMatch(/deploy\/gateway\.yaml: ok/);
+  });
+
   it('builds the image with the README install step', async () => {
     const dockerfile = await readFile('Dockerfile', 'utf8');
     const readme = await readFile('README.md', 'utf8');
