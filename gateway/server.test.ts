@@ -32,7 +32,7 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
       auth: { rateLimit: false, ownsMeter: async (c, m) => c === 'c1' && m === 'mA' },
     });
     await gw.start();
-    for (const role of ['operator', 'customer'] as const) {
+    for (const role of ['admin', 'operator', 'customer'] as const) {
       keys[role] = (
         await createApiKey(gw.db!, { role, name: role, customerId: role === 'customer' ? 'c1' : undefined })
       ).key;
@@ -119,6 +119,25 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
     const bad = await get('/api/meters/mA/readings?resolution=7m', 'operator');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('MG_ERR_HTTP_VALIDATION');
+  });
+
+  it('shows dead letters to admins only', async () => {
+    await pub.publishAsync(topics.reading('mA'), 'garbage', { qos: 1 });
+    await until(async () => gw.ingest!.snapshot().deadLettered === 1);
+    await until(async () => (await gw.deadLetters!.count()) === 1);
+    expect((await get('/api/ingest/dead-letters', 'operator')).statusCode).toBe(403);
+    const res = await get('/api/ingest/dead-letters', 'admin');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([
+      expect.objectContaining({
+        topic: topics.reading('mA'),
+        code: 'MG_ERR_PROTOCOL_JSON',
+        payload: 'garbage',
+        payloadBytes: 7,
+      }),
+    ]);
+    const notRegister = await get('/api/meters/mA/consumption?obis=1-0:1.7.0', 'operator');
+    expect(notRegister.statusCode).toBe(400);
   });
 
   it('streams new readings to a live (SSE) client filtered by meter', async () => {
