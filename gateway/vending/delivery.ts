@@ -72,9 +72,18 @@ export class TokenDelivery {
   async deliver(result: IssueResult): Promise<void> {
     const db = this.host?.db;
     if (!db) return;
-    const { rows } = await db.query<{ connected: boolean }>('SELECT connected FROM meters WHERE id = $1', [
-      result.meterId,
-    ]);
+    let rows: Array<{ connected: boolean }>;
+    try {
+      ({ rows } = await db.query<{ connected: boolean }>('SELECT connected FROM meters WHERE id = $1', [
+        result.meterId,
+      ]));
+    } catch (err) {
+      this.options.log?.warn(
+        { meterId: result.meterId, err: (err as Error).message },
+        'token delivery lookup failed',
+      );
+      return;
+    }
     if (!rows[0]?.connected) return;
     for (const [i, t] of result.tokens.entries()) {
       const cmd: TokenCommand = {

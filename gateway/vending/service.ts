@@ -112,7 +112,9 @@ export class VendingService {
     }
     if (!result.replayed) {
       await this.options.afterCommit?.(result);
-      await this.options.delivery?.deliver(result);
+      // Remote delivery never holds up the answer (the receipt carries the token anyway): a
+      // broker that is down must not stall vending. deliver() logs its own failures.
+      void this.options.delivery?.deliver(result).catch(() => {});
     }
     return result;
   }
