@@ -10,6 +10,7 @@ import { registerTokenCommands } from './token.js';
 import { registerKeysCommands } from './keys.js';
 import { registerSimulateCommands } from './simulate.js';
 import { registerGatewayCommand } from './gateway.js';
+import { registerAnalyticsCommands } from './analytics.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -25,4 +26,5 @@ export const COMMANDS: CommandRegistrar[] = [
   registerEdgeCommands,
   registerDemoCommand,
   registerGatewayCommand,
+  registerAnalyticsCommands,
 ];

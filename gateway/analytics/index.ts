@@ -2,7 +2,7 @@ export { ANALYTICS_MIGRATIONS } from './migrations.js';
 export { AnalyticsError, ANALYTICS_ERRORS, type AnalyticsErrorCode } from './errors.js';
 export * from './types.js';
 export { DEFAULT_THRESHOLDS, thresholdsFor, type Thresholds, type ThresholdConfig } from './thresholds.js';
-export { dayNumber, dayString, WEEKDAY_ALIGNED_YEAR } from './days.js';
+export { dayNumber, dayString, isDayString, WEEKDAY_ALIGNED_YEAR } from './days.js';
 export { compareWindow, windowTotal, isAbnormallyHigh } from './compare-windows.js';
 export { detectMeter } from './detector.js';
 export { detectNightBaseLoad, type HourlyPoint, type NightBaseLoadOptions } from './detect-night.js';
