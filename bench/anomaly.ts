@@ -47,6 +47,11 @@ export const anomalyBenchmark: Benchmark = {
       description: 'meters loaded into SQL for the end-to-end scan',
       default: '1000',
     },
+    {
+      flags: '--batch-size <n>',
+      description: 'meters per SQL batch in the end-to-end scan',
+      default: '1000',
+    },
     { flags: '--scan-runs <n>', description: 'end-to-end scans (median reported)', default: '3' },
     {
       flags: '--database-url <url>',
@@ -100,7 +105,7 @@ export const anomalyBenchmark: Benchmark = {
         store,
         context: new StaticMeterContext({ meters: loaded.context }),
         thresholds: THRESHOLDS,
-        batchSize: 500,
+        batchSize: Math.max(1, Number(options.batchSize ?? 1000)),
       });
       const times: number[] = [];
       for (let r = 0; r < runs; r++) {
