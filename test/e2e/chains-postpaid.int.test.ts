@@ -3,8 +3,8 @@
  * (simulators) → the edge polling it (drivers) → the metergate MQTT broker with device passwords
  * (broker) → the gateway's ingest into the reading store and the daily rollups on a fresh
  * PostgreSQL database (gateway) → a prior-year anomaly found by the `AnomalyScanner` (gateway/analytics)
- * → a notification job (gateway/jobs) delivered by the webhook channel (gateway/notify) to a local
- * HTTP receiver, whose HMAC signature the receiver verifies with `verifyWebhook`.
+ * → a notification job (gateway/jobs on BullMQ/Redis, wired by gateway/analytics' jobs-wiring)
+ * delivered by the webhook channel (gateway/notify) to a local HTTP receiver, whose HMAC signature the receiver verifies with `verifyWebhook`.
  *
  * Two years of daily history are seeded with a known jump over the recent week; the real readings
  * of today flow through the pipeline into today's rollup row, inside the scanned window.
@@ -26,13 +26,15 @@ import {
   AnomalyScanner,
   SqlAnomalyStore,
   SqlDailyBatchSource,
+  anomalyNotification,
+  notifyOnOpened,
+  registerAnalyticsJobs,
 } from '../../gateway/analytics/index.js';
 import { Gateway, runMigrations, type DailyRow } from '../../gateway/index.js';
-import { InProcessJobRunner } from '../../gateway/jobs/index.js';
+import { BullMqJobRunner, type JobEvent } from '../../gateway/jobs/index.js';
 import {
   enqueueNotification,
   Notifier,
-  registerNotificationHandler,
   SIGNATURE_HEADER,
   verifyWebhook,
   WebhookChannel,
@@ -40,6 +42,7 @@ import {
 import { DEFAULT_TOPIC_PREFIX } from '../../protocol/index.js';
 import { FleetRunner } from '../../simulators/index.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { SERVICES, requireRedis } from '../support/services.js';
 import { waitFor } from './support/http.js';
 import { removeTempDirs, tempDir } from './support/processes.js';
 
@@ -59,7 +62,7 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
   let broker: MetergateBroker;
   let gateway: Gateway;
   let edge: Edge;
-  let jobs: InProcessJobRunner;
+  let jobs: BullMqJobRunner | undefined;
   let receiver: Server;
   let webhookUrl: string;
   const received: Delivery[] = [];
@@ -67,6 +70,7 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
   let meterId: string;
 
   beforeAll(async () => {
+    await requireRedis();
     database = await createTestDatabase('e2e_postpaid');
     // The customer's webhook endpoint.
     receiver = createServer((req, res) => {
@@ -170,6 +174,7 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
     await edge?.stop();
     await fleet?.stop();
     await jobs?.stop();
+    await jobs?.obliterate().catch(() => {});
     await gateway?.stop();
     await broker?.stop();
     await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
@@ -216,7 +221,9 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
     expect(todayRow.quality).toBe('measured');
     expect(todayRow.last_value).toBeGreaterThan(0);
 
-    // Analytics + notifications, as the gateway's anomaly-scan job composes them.
+    // Analytics and notifications wired as the gateway wires them (gateway/analytics jobs-wiring):
+    // the anomaly-scan and notifications queues on BullMQ (real Redis, a prefix of this run), the
+    // scanner's hook enqueueing a customer notification per newly opened anomaly.
     await runMigrations(db, ANALYTICS_MIGRATIONS);
     const notifier = new Notifier({ db, channels: [new WebhookChannel({ timeoutMs: 5000 })] });
     await notifier.start();
@@ -227,43 +234,32 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
       webhookUrl,
       webhookSecret,
     });
-    jobs = new InProcessJobRunner();
-    registerNotificationHandler(jobs, notifier);
-    await jobs.start();
-    const customerOf = new Map([[meterId, CUSTOMER]]);
+    jobs = new BullMqJobRunner({
+      redisUrl: SERVICES.redis,
+      prefix: `mge2e-${randomBytes(4).toString('hex')}`,
+    });
+    const events: JobEvent[] = [];
+    jobs.onEvent((e) => events.push(e));
+    // Which customer a meter belongs to: the ledger's meters table in the product; one meter here.
+    const customerOf = async (id: string) => (id === meterId ? CUSTOMER : undefined);
     const scanner = new AnomalyScanner({
       source: new SqlDailyBatchSource({ db }),
       store: new SqlAnomalyStore({ db }),
-      onOpened: async (anomalies) => {
-        for (const a of anomalies) {
-          const w = (
-            a.evidence.windows as {
-              window: string;
-              current: { from: string; to: string; total: number };
-              reference: { total: number };
-            }[]
-          )[0]!;
-          await enqueueNotification(jobs, {
-            idempotencyKey: `anomaly-${a.id}`,
-            customerId: customerOf.get(a.meterId)!,
-            kind: a.kind as 'high_consumption',
-            params: {
-              meterId: a.meterId,
-              current: Math.round(w.current.total),
-              reference: Math.round(w.reference.total),
-              unit: 'kWh',
-              from: w.current.from,
-              to: w.current.to,
-            },
-          });
-        }
-      },
+      onOpened: notifyOnOpened(jobs, customerOf),
     });
+    registerAnalyticsJobs({ runner: jobs, scanner, notifier, obis: [OBIS] });
+    await jobs.start();
 
-    const report = await scanner.scan({ asOf: today, obis: OBIS });
-    expect(report.meters).toBe(1);
-    expect(report.opened).toBe(1);
-    expect(report.byKind).toEqual({ high_consumption: 1 });
+    const scanJob = await jobs.enqueue('anomaly-scan', { asOf: today }, { jobId: `scan-1-${today}` });
+    const scanned = await waitFor(
+      'the anomaly-scan job',
+      async () =>
+        events.find((e) => e.queue === 'anomaly-scan' && e.id === scanJob && e.status !== 'retrying'),
+      30_000,
+      100,
+    );
+    expect(scanned.status, scanned.error).toBe('completed');
+    expect(scanned.result).toEqual([{ meters: 1, opened: 1, updated: 0, detections: 1 }]);
     const [anomaly] = await new SqlAnomalyStore({ db }).list({ meterId } as never);
     expect(anomaly).toMatchObject({ meterId, obis: OBIS, kind: 'high_consumption', status: 'open' });
     expect(anomaly!.evidence.comparedWith).toBe('prior_year');
@@ -281,23 +277,37 @@ describe('postpaid chain: Modbus meter → edge → broker → ingest → rollup
     };
     expect(body).toMatchObject({ kind: 'high_consumption', customerId: CUSTOMER, data: { meterId } });
     expect(body.text).toContain(meterId);
-    expect(delivery.idempotencyKey).toBe(`anomaly-${anomaly!.id}`);
+    expect(delivery.idempotencyKey).toBe(`anomaly-${anomaly!.id}-opened`);
     // The current window holds the six 40 kWh days plus today's real consumption; last year ~70 kWh.
     expect(Number(body.data.current)).toBeGreaterThanOrEqual(240);
     expect(Number(body.data.reference)).toBeLessThan(100);
 
-    // Exactly once: the next scan updates the open anomaly instead of opening another, and a
-    // resubmitted notification with the same key is not delivered again.
-    const again = await scanner.scan({ asOf: today, obis: OBIS });
-    expect(again.opened).toBe(0);
-    expect(again.updated).toBe(1);
-    await enqueueNotification(jobs, {
-      idempotencyKey: `anomaly-${anomaly!.id}`,
-      customerId: CUSTOMER,
-      kind: 'high_consumption',
-      params: body.data as Record<string, string>,
+    // Exactly once: the next scan updates the open anomaly instead of opening another, and the same
+    // notification submitted again (a retried job) is not delivered again.
+    const rescanJob = await jobs.enqueue('anomaly-scan', { asOf: today }, { jobId: `scan-2-${today}` });
+    const rescanned = await waitFor(
+      'the second anomaly-scan job',
+      async () =>
+        events.find((e) => e.queue === 'anomaly-scan' && e.id === rescanJob && e.status !== 'retrying'),
+      30_000,
+      100,
+    );
+    expect(rescanned.result).toEqual([{ meters: 1, opened: 0, updated: 1, detections: 1 }]);
+    const resubmitted = await enqueueNotification(jobs, anomalyNotification(anomaly!, CUSTOMER));
+    // A fresh job id too, so the notifier's own per-channel ledger is what stops the repeat.
+    const resent = await jobs.enqueue('notifications', anomalyNotification(anomaly!, CUSTOMER), {
+      jobId: `again-${anomaly!.id}`,
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    const outcome = await waitFor(
+      'the resubmitted notification job',
+      async () =>
+        events.find((e) => e.queue === 'notifications' && e.id === resent && e.status !== 'retrying'),
+      20_000,
+      100,
+    );
+    expect(outcome.status).toBe('completed');
+    expect(outcome.result).toMatchObject({ sent: [], skipped: ['webhook'] });
+    expect(typeof resubmitted).toBe('string');
     expect(received).toHaveLength(1);
   });
 });
