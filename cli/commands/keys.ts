@@ -36,7 +36,7 @@ async function open(ctx: CliContext, o: DbOpts): Promise<SqlDatabase> {
 
 /** `metergate keys …`: API keys for the gateway's HTTP API (the secret is printed once, stored hashed). */
 export function registerKeysCommands(program: Command, ctx: CliContext): void {
-  const keys = program.command('keys').description('manage gateway API keys');
+  const keys = program.command('keys').description('manage gateway API keys and the key vault');
 
   dbOptions(
     keys
