@@ -66,7 +66,7 @@ export const anomalyBenchmark: Benchmark = {
   ],
   async run(options) {
     const meters = Number(options.meters ?? 100_000);
-    const scanMeters = Number(options.scanMeters ?? 500);
+    const scanMeters = Number(options.scanMeters ?? 1000);
     const runs = Math.max(1, Number(options.scanRuns ?? 3));
     const seed = Number(options.seed ?? 2026);
     const asOf = dayNumber(AS_OF);
