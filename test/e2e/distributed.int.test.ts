@@ -5,19 +5,21 @@
  * jobs) and InfluxDB (v1 API, a database of its own). Run twice: with `metergate broker` and a
  * credentials file made by `metergate broker passwd`, then with Mosquitto as the external broker.
  *
- * Proved each time: readings reach InfluxDB (read back with InfluxQL, independently of our store code)
- * and `/api/meters`; and the prepaid path across processes — a vend over the gateway's HTTP API
- * reaches an MQTT prepaid meter (simulators) through the broker, the meter's decoder accepts the
- * token, and its event marks the token accepted in the gateway's PostgreSQL ledger.
+ * Proved each time, the issue's two chains across processes:
+ * - readings reach InfluxDB (read back with InfluxQL, independently of our store code) and
+ *   `/api/meters`; the postpaid chain — rollups in PostgreSQL with a seeded prior-year jump, today's
+ *   row from the real readings, anomaly scan and signed webhook notification as BullMQ jobs on Redis;
+ * - the prepaid chain — vend over the gateway's HTTP API, token through the broker to an MQTT
+ *   prepaid meter (simulators), accepted, low credit on the live stream, advance, recovery, statement.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoLedger } from '../../cli/demo/demo-ledger.js';
-import { openDatabase, type SqlDatabase } from '../../gateway/index.js';
+import { openDatabase, SqlRollupStore, type SqlDatabase } from '../../gateway/index.js';
 import { AesGcmSecurityModule, KeyVault } from '../../gateway/vending/index.js';
-import { MqttPrepaidMeter } from '../../simulators/index.js';
+import { MqttPrepaidMeter, SimClock } from '../../simulators/index.js';
 import { createTestDatabase } from '../support/postgres.js';
 import {
   SERVICES,
@@ -27,7 +29,9 @@ import {
   requirePostgres,
   requireRedis,
 } from '../support/services.js';
-import { getJson, postJson, waitFor, type MeterRow } from './support/http.js';
+import { runAnomalyToWebhook, seedPriorYearJump, waitTodayRow } from './support/anomaly-chain.js';
+import { getJson, waitFor, type MeterRow } from './support/http.js';
+import { runPrepaidChain } from './support/prepaid-chain.js';
 import {
   removeTempDirs,
   spawnMetergate,
@@ -39,6 +43,8 @@ import {
 const METERS = 5;
 const EDGE_METERS = Array.from({ length: METERS }, (_, i) => `DIST-${i + 1}`);
 const PREPAID = 'PP-D1';
+const ANOMALY_METER = EDGE_METERS[0]!;
+const LOW_CREDIT_KWH = 5;
 
 async function influxQuery(
   db: string,
@@ -150,6 +156,9 @@ async function runScenario(s: Scenario): Promise<void> {
     ledger = await openDatabase({ url: database.url });
     const securityModule = AesGcmSecurityModule.fromEnv({ METERGATE_MASTER_KEY: masterKey });
     const { keys, prepaid } = await seedDemoLedger(ledger, new KeyVault(securityModule), [PREPAID]);
+    // Postpaid history: two years of daily rollups for DIST-1 with a jump over the last six days, in
+    // the gateway's SQL database where its rollup engine adds today's row from the real readings.
+    await seedPriorYearJump(new SqlRollupStore({ db: ledger }), ANOMALY_METER);
 
     // Readings: all five edge meters on /api/meters with a last reading …
     const listed = await waitFor(
@@ -183,39 +192,37 @@ async function runScenario(s: Scenario): Promise<void> {
       [...EDGE_METERS].sort(),
     );
 
-    // Prepaid across processes: the meter is a client of the same broker.
+    // Postpaid chain across processes: today's rollup row of DIST-1 comes from the gateway process
+    // (readings via edge → broker → ingest → InfluxDB → rollup engine → PostgreSQL); the anomaly scan
+    // and the notification run as BullMQ jobs on the shared Redis and PostgreSQL (a worker in this
+    // process, since the gateway process does not register the analytics handlers yet).
+    await waitTodayRow(ledger, ANOMALY_METER);
+    await runAnomalyToWebhook(ledger, ANOMALY_METER, METERS);
+
+    // Prepaid chain across processes: the meter is a client of the same broker, on simulated time.
+    const clock = new SimClock({ acceleration: 1 });
     meter = new MqttPrepaidMeter({
       meterId: PREPAID,
       meterKey: prepaid[0]!.key,
       brokerUrl: s.mqttUrl,
       prefix: s.prefix,
       ...auth(s.users?.meter),
-      readingIntervalMs: 2000,
+      clock,
+      readingIntervalMs: 24 * 3_600_000,
+      powerScale: 5,
+      lowCreditKwh: LOW_CREDIT_KWH,
     });
     await meter.start();
-    const vend = await postJson<{ token: string; tokens: { units: number }[] }>(
-      `${url}/api/vend`,
-      keys.vendor,
-      {
-        meterId: PREPAID,
-        amount: 30,
-        requestId: `e2e-dist-${run}`,
-      },
-    );
-    expect(vend.status, JSON.stringify(vend.body)).toBe(200);
-    await waitFor(
-      'the token accepted by the meter and marked accepted in the ledger',
-      async () => {
-        const { rows } = await ledger!.query<{ status: string }>(
-          'SELECT status FROM tokens WHERE meter_id = $1 AND digits = $2',
-          [PREPAID, vend.body.token],
-        );
-        return rows[0]?.status === 'accepted' ? true : undefined;
-      },
-      30_000,
-      250,
-    );
-    expect(meter.credit).toBeGreaterThan(vend.body.tokens[0]!.units - 0.5);
+    await runPrepaidChain({
+      url,
+      keys,
+      customerId: prepaid[0]!.customerId,
+      meter,
+      clock,
+      lowCreditKwh: LOW_CREDIT_KWH,
+      query: (sql, params) => ledger!.query(sql, params as unknown[]),
+      run: `e2e-dist-${run}`,
+    });
     // The prepaid meter's own readings go the same way into InfluxDB.
     await waitFor(
       `${PREPAID} readings in InfluxDB`,

@@ -87,6 +87,8 @@ export async function waitTodayRow(db: SqlDatabase, meterId: string, today = utc
 export async function runAnomalyToWebhook(
   db: SqlDatabase,
   meterId: string,
+  /** Meters with rollups in the database (all are scanned; only `meterId` has the jump). */
+  fleetSize = 1,
   today = utcToday(),
 ): Promise<void> {
   const CUSTOMER = `CUST-${meterId}`;
@@ -148,7 +150,7 @@ export async function runAnomalyToWebhook(
       100,
     );
     expect(scanned.status, scanned.error).toBe('completed');
-    expect(scanned.result).toEqual([{ meters: 1, opened: 1, updated: 0, detections: 1 }]);
+    expect(scanned.result).toEqual([{ meters: fleetSize, opened: 1, updated: 0, detections: 1 }]);
     const [anomaly] = await new SqlAnomalyStore({ db }).list({ meterId } as never);
     expect(anomaly).toMatchObject({ meterId, obis: OBIS, kind: 'high_consumption', status: 'open' });
     expect(anomaly!.evidence.comparedWith).toBe('prior_year');
@@ -181,7 +183,7 @@ export async function runAnomalyToWebhook(
       30_000,
       100,
     );
-    expect(rescanned.result).toEqual([{ meters: 1, opened: 0, updated: 1, detections: 1 }]);
+    expect(rescanned.result).toEqual([{ meters: fleetSize, opened: 0, updated: 1, detections: 1 }]);
     const resubmitted = await enqueueNotification(runner, anomalyNotification(anomaly!, CUSTOMER));
     // A fresh job id too, so the notifier's own per-channel ledger is what stops the repeat.
     const resent = await runner.enqueue('notifications', anomalyNotification(anomaly!, CUSTOMER), {
