@@ -4,6 +4,7 @@
  * IEC 62056-21 over socat ptys, MQTT prepaid meters) and an edge. Everything is read back over HTTP
  * with the admin key the banner prints, as the README tells a user to.
  */
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, requireCommand } from '../support/services.js';
 import { getJson, waitFor, type MeterRow } from './support/http.js';
@@ -19,8 +20,8 @@ const METERS = 20;
 /**
  * The issue promises the fleet listed within 60 s of `npm run demo`. The project rules forbid timed
  * assertions in tests (a loaded machine is not a regression), so the test bounds the wait for
- * liveness only and prints the measured time; on this 2-core machine under a load average of ~20 it
- * was ~60 s (banner at ~47 s).
+ * liveness only and prints the measured time: on this shared 2-core machine 20 s when quiet, ~60 s
+ * under a load average of ~20 (banner at ~47 s).
  */
 const READY_MS = 150_000;
 
@@ -33,6 +34,11 @@ describe('metergate demo (one process, embedded defaults)', () => {
   it('lists the whole fleet with advancing readings, serves health and metrics, refuses a taken port, stops on SIGINT', async () => {
     // The demo puts RTU and IEC meters on socat ptys; without socat it would be a smaller fleet.
     requireCommand('socat');
+    const mosquittoOn1883 = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: 1883 });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
     const port = await freePort();
     const started = Date.now();
     const demo: MetergateProcess = spawnMetergate('demo', [
@@ -48,7 +54,10 @@ describe('metergate demo (one process, embedded defaults)', () => {
     const adminKey = banner[1]!;
     const url = `http://127.0.0.1:${port}`;
     expect(demo.stdout()).toContain(`${url}/ui/`);
-    expect(demo.stdout()).toMatch(/MQTT broker\s+mqtt:\/\/127\.0\.0\.1:\d+/);
+    const mqttPort = Number(/MQTT broker\s+mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(demo.stdout())?.[1]);
+    expect(mqttPort).toBeGreaterThan(0);
+    // 1883 when free; here Mosquitto (a real service of the integration tier) holds it, so another.
+    if (mosquittoOn1883) expect(mqttPort).not.toBe(1883);
 
     // All 20 meters listed, each with a last reading, within the 60 s from the start.
     const first = await waitFor(
