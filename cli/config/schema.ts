@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { NotifySection } from './sections/notify.js';
 import {
   DatabaseSection,
   HttpSection,
@@ -21,6 +22,7 @@ export const MetergateConfig = Type.Object(
     database: DatabaseSection,
     redis: RedisSection,
     influx: InfluxSection,
+    notify: NotifySection,
   },
   { additionalProperties: false, $id: 'MetergateConfig' },
 );
@@ -42,4 +44,5 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; type: '
   { env: 'INFLUX_DATABASE', path: ['influx', 'database'], type: 'string' },
   { env: 'INFLUX_USERNAME', path: ['influx', 'username'], type: 'string' },
   { env: 'INFLUX_PASSWORD', path: ['influx', 'password'], type: 'string' },
+  { env: 'SMTP_PASSWORD', path: ['notify', 'smtp', 'password'], type: 'string' },
 ];

@@ -15,6 +15,7 @@ import {
 import { TopicScheme } from '../../protocol/index.js';
 import type { MetergateConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import { startAnalyticsFeature, type AnalyticsFeature } from './analytics-feature.js';
 import { VERSION } from '../version.js';
 
 export interface GatewayStackOptions {
@@ -32,6 +33,8 @@ export interface GatewayStackOptions {
   mqttClientId?: string;
   /** Allow unauthenticated /metrics scrapes. */
   publicMetrics?: boolean;
+  /** Environment for channel secrets (SMS_GATEWAY_TOKEN); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -45,6 +48,7 @@ export class GatewayStack {
   gateway: Gateway | undefined;
   vending: VendingService | undefined;
   jobs: JobRunner | undefined;
+  analytics: AnalyticsFeature | undefined;
 
   constructor(options: GatewayStackOptions) {
     this.options = options;
@@ -119,6 +123,14 @@ export class GatewayStack {
             },
           },
         );
+        this.analytics = await startAnalyticsFeature({
+          db,
+          rollups: gateway.rollups!,
+          runner: this.jobs!,
+          config,
+          env: this.options.env ?? process.env,
+        });
+        features.push(...this.analytics.features);
         if (this.options.dashboards !== false) features.push({ plugin: dashboardsPlugin, options: {} });
         return features;
       },
@@ -126,6 +138,7 @@ export class GatewayStack {
     this.gateway = new Gateway(gatewayOptions);
     await this.gateway.start();
     await this.jobs.start();
+    await this.analytics?.schedule();
     return this;
   }
 
