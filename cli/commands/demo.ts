@@ -54,7 +54,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           `  fleet        ${Object.entries(banner.fleet)
             .map(([k, v]) => `${v} ${k}`)
             .join(', ')}`,
-          `  history      ${banner.history.meters} meters backfilled with ${banner.history.days} days`,
+          `  history      ${banner.history.days} days for ${banner.history.meters} meters, written in the background (skipped when present)`,
           '  API keys (shown once; paste one into the dashboards):',
           `    admin     ${banner.keys.admin}`,
           `    operator  ${banner.keys.operator}`,

@@ -14,7 +14,7 @@ import { FleetRunner, MqttPrepaidMeter, type FleetConfig, type MeterGroup } from
 import { resolveConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { GatewayStack, securityModuleFor } from '../stack/index.js';
-import { backfillHistory } from './demo-history.js';
+import { HISTORY_DAYS, backfillHistory } from './demo-history.js';
 import { seedDemoLedger, type DemoApiKeys } from './demo-ledger.js';
 import { PortInUseError, portFree } from './ports.js';
 import { SocatPair, socatAvailable } from './socat-pair.js';
@@ -66,6 +66,7 @@ export class Demo {
   private edge: Edge | undefined;
   private prepaid: MqttPrepaidMeter[] = [];
   private pairs: SocatPair[] = [];
+  private backfill: Promise<void> | undefined;
 
   constructor(options: DemoOptions) {
     this.options = options;
@@ -227,14 +228,17 @@ export class Demo {
     const gateway = this.stack.gateway!;
     const { keys, prepaid } = await seedDemoLedger(gateway.db!, new KeyVault(securityModule), prepaidIds);
 
-    const history = await backfillHistory(
-      gateway.rollups!,
-      [
-        ...this.fleet.meters.map((m) => ({ id: m.id, profile: 'household' as const })),
-        ...prepaidIds.map((id) => ({ id, profile: 'household' as const })),
-      ],
-      'metergate-demo',
-    );
+    // Two years of history per meter take a while to write: do it behind the live system, then scan.
+    const historyMeters = [
+      ...this.fleet.meters.map((m) => ({ id: m.id, profile: 'household' as const })),
+      ...prepaidIds.map((id) => ({ id, profile: 'household' as const })),
+    ];
+    this.backfill = backfillHistory(gateway.rollups!, historyMeters, 'metergate-demo')
+      .then(async (h) => {
+        await this.stack?.jobs?.enqueue('anomaly-scan', {});
+        log.warn(`demo history ready: ${h.meters} meters × ${h.days} days; anomaly scan queued`);
+      })
+      .catch((err: Error) => log.error(`demo history backfill failed: ${err.message}`));
 
     const edgeConfig: EdgeConfig = {
       edgeId: 'demo-edge',
@@ -275,7 +279,7 @@ export class Demo {
       mqttUrl,
       keys,
       fleet: { modbusTcp: plan.tcp, modbusRtu: plan.rtu, iec62056: plan.iec, prepaidMqtt: plan.prepaid },
-      history: { meters: history.meters, days: history.days },
+      history: { meters: historyMeters.length, days: HISTORY_DAYS },
     };
   }
 
@@ -286,6 +290,7 @@ export class Demo {
     await this.edge?.stop();
     await this.fleet?.stop();
     for (const p of this.pairs) await p.stop();
+    await this.backfill;
     await this.stack?.stop();
     await this.broker?.stop();
   }

@@ -163,6 +163,13 @@ export class MqttPublisher {
       client.end(true);
       if (this.stopped) return;
       if (wasConnected) this.opts.logger?.warn({ why }, 'mqtt connection lost; readings stay in the outbox');
+      // A broker that refuses us from the start (wrong URL, password, or an edgeId the broker does not
+      // know) must be visible, without a line per retry.
+      else if (this.attempts % 20 === 0)
+        this.opts.logger?.warn(
+          { why, attempts: this.attempts + 1 },
+          'cannot connect to the broker; readings stay in the outbox, retrying',
+        );
       const delay = backoffDelay(this.attempts++, { baseMs: 200, maxMs: 10_000, jitter: 0.5 });
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };

@@ -188,7 +188,10 @@ export class MqttBus implements MessageBus {
       this.byId.clear();
       this.unclaimed = [];
     });
-    client.on('error', (err) => this.log('warn', `MQTT: ${err.message}`));
+    // Probing for MQTT 5 against a 3.1.1-only broker (aedes) is refused by design before the fallback.
+    client.on('error', (err) =>
+      this.log(/Unacceptable protocol version/.test(err.message) ? 'info' : 'warn', `MQTT: ${err.message}`),
+    );
     client.on('reconnect', () => this.log('info', 'MQTT reconnecting'));
   }
 
