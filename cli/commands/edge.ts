@@ -13,7 +13,10 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
     .description('run an edge: poll Modbus TCP/RTU and IEC 62056-21 meters, publish readings over MQTT')
     .requiredOption('-c, --config <file>', 'edge YAML/JSON config (meters, broker, edgeId, outbox)')
     .option('--check', 'validate the config and exit')
-    .addHelpText('after', '\nEnvironment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD override broker.url/username/password.')
+    .addHelpText(
+      'after',
+      '\nEnvironment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD override broker.url/username/password.',
+    )
     .action(async (opts: { config: string; check?: boolean }) => {
       let config;
       try {
