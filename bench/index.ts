@@ -10,4 +10,11 @@ export type { Benchmark, BenchOption } from './types.js';
 export { machineInfo, median, percentile } from './machine.js';
 
 /** Every benchmark `metergate bench NAME` can run; each lives in its own file. */
-export const BENCHMARKS: Benchmark[] = [tokensBenchmark, anomalyBenchmark, modbusBenchmark, vendBenchmark, brokerBenchmark, ingestBenchmark];
+export const BENCHMARKS: Benchmark[] = [
+  tokensBenchmark,
+  anomalyBenchmark,
+  modbusBenchmark,
+  vendBenchmark,
+  brokerBenchmark,
+  ingestBenchmark,
+];
