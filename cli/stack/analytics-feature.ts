@@ -10,10 +10,12 @@ import {
 } from '../../gateway/analytics/index.js';
 import { runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
 import { EstimationService, estimationPlugin } from '../../gateway/estimation/index.js';
-import type { GatewayFeature, RollupStore } from '../../gateway/index.js';
+import type { GatewayFeature, MessageBus, RollupStore } from '../../gateway/index.js';
+import { TopicScheme } from '../../protocol/index.js';
 import type { JobRunner } from '../../gateway/jobs/index.js';
 import {
   EmailChannel,
+  LowCreditAlerts,
   Notifier,
   SmsGatewayChannel,
   WebhookChannel,
@@ -72,6 +74,8 @@ export async function startAnalyticsFeature(options: {
   runner: JobRunner;
   config: MetergateConfig;
   env: NodeJS.ProcessEnv;
+  /** Prepaid meters' `credit.low` events arrive here and become customer notifications. */
+  bus: MessageBus;
 }): Promise<AnalyticsFeature> {
   const { db, rollups, runner, config } = options;
   await runMigrations(db, ANALYTICS_MIGRATIONS);
@@ -99,6 +103,12 @@ export async function startAnalyticsFeature(options: {
     onOpened: notifyOnOpened(runner, customerOf),
   });
   registerAnalyticsJobs({ runner, scanner, estimation, notifier });
+  await new LowCreditAlerts({
+    bus: options.bus,
+    runner,
+    topics: new TopicScheme(config.mqtt.prefix),
+    customerOf,
+  }).start();
   return {
     // Called once the runner has started: the first scan runs at once, then every scanEveryHours.
     schedule: () =>

@@ -129,6 +129,7 @@ export class GatewayStack {
           runner: this.jobs!,
           config,
           env: this.options.env ?? process.env,
+          bus,
         });
         features.push(...this.analytics.features);
         if (this.options.dashboards !== false) features.push({ plugin: dashboardsPlugin, options: {} });

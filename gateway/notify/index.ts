@@ -35,3 +35,4 @@ export {
 export { Notifier, type Notification, type NotifierOptions, type DeliveryReport } from './notifier.js';
 export { registerNotificationHandler, enqueueNotification, parseNotification } from './notification-jobs.js';
 export { notifyPlugin, type NotifyPluginOptions } from './routes.js';
+export { LowCreditAlerts, type LowCreditAlertsOptions } from './low-credit-alerts.js';
