@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { openDatabase, PgliteDatabase, runMigrations, type SqlDatabase } from '../gateway/db/index.js';
 import {
   ANALYTICS_MIGRATIONS,
@@ -126,7 +127,8 @@ export const anomalyBenchmark: Benchmark = {
       return {
         benchmark: 'anomaly',
         machine: machineInfo(),
-        note: 'taken on a shared 2-core machine while other engineers were building and testing',
+        // What else the machine was doing is part of the result: report it, do not assume it.
+        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
         precision: round(score.precision),
         recall: round(score.recall),
         metersPerSec: Math.round(e2eRate),
