@@ -5,7 +5,11 @@
  * `credit.low` on the gateway's live stream → a kWh advance for the low-income household → the next
  * purchase recovers part of it → the statement balances, and agrees with what the meter accepted.
  */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
+import { SIGNATURE_HEADER, verifyWebhook } from '../../../gateway/notify/index.js';
 import type { MqttPrepaidMeter, SimClock } from '../../../simulators/index.js';
 import { getJson, postJson, waitFor, type MeterRow } from './http.js';
 import { openSse, type SseStream } from './sse.js';
@@ -54,6 +58,21 @@ export async function runPrepaidChain(o: PrepaidChainOptions): Promise<void> {
   const { url, keys, customerId, meter, clock } = o;
   const METER = meter.id;
   let live: SseStream | undefined;
+  // The customer's webhook endpoint: the low-credit warning must reach the customer, not only the gateway.
+  const hooks: Array<{ body: string; signature: string }> = [];
+  const webhookSecret = randomBytes(24).toString('hex');
+  const receiver: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hooks.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: String(req.headers[SIGNATURE_HEADER]),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const tokenStatus = async (digits: string) =>
     (
       await o.query<{ status: string }>('SELECT status FROM tokens WHERE meter_id = $1 AND digits = $2', [
@@ -72,6 +91,17 @@ export async function runPrepaidChain(o: PrepaidChainOptions): Promise<void> {
     expect(meter.credit).toBe(0);
     expect(meter.relayState).toBe('disconnected');
     live = await openSse(`${url}/api/live?meter=${METER}`, keys.operator);
+    const prefs = await fetch(`${url}/api/customers/${customerId}/notification-preferences`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-api-key': keys.operator },
+      body: JSON.stringify({
+        language: 'fr',
+        channels: ['webhook'],
+        webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+        webhookSecret,
+      }),
+    });
+    expect(prefs.status).toBe(200);
 
     // 1. A vendor sells 40 MAD of electricity over HTTP.
     const vend = await postJson<IssueBody>(`${url}/api/vend`, keys.vendor, {
@@ -113,6 +143,18 @@ export async function runPrepaidChain(o: PrepaidChainOptions): Promise<void> {
     );
     expect(low.data.meterId ?? low.data.meter).toBe(METER);
     expect(Number(low.data.credit)).toBeLessThan(o.lowCreditKwh);
+    // …and the customer: one signed low-credit notification on their webhook, in French.
+    await waitFor('low-credit webhook', async () => (hooks.length ? true : undefined), 20_000, 100);
+    const hook = hooks[0]!;
+    expect(verifyWebhook(webhookSecret, hook.signature, hook.body)).toBe(true);
+    const note = JSON.parse(hook.body) as {
+      kind: string;
+      customerId: string;
+      text: string;
+      data: { meterId: string };
+    };
+    expect(note).toMatchObject({ kind: 'low_credit', customerId, data: { meterId: METER } });
+    expect(note.text).toMatch(/Crédit|crédit/);
     // Readings published by the meter went through ingest: its register is on /api/meters.
     const energyAtLow = Math.round(meter.energy * 1000) / 1000;
     await waitFor(
@@ -186,7 +228,10 @@ export async function runPrepaidChain(o: PrepaidChainOptions): Promise<void> {
     expect(rows[0]!.accepted).toBe(3);
     expect(rows[0]!.units).toBeCloseTo(b.unitsPurchased + b.unitsAdvanced, 5);
     expect(meter.credit + meter.energy).toBeCloseTo(b.unitsPurchased + b.unitsAdvanced, 2);
+    // Redelivery or a second look never notifies twice for the same warning.
+    expect(hooks.length).toBe(1);
   } finally {
     live?.close();
+    await new Promise<void>((r) => receiver.close(() => r()));
   }
 }
