@@ -1,46 +1,25 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../index.js';
-import type { CliContext } from '../context.js';
-import { createLogger } from '../logger.js';
+import { captureContext } from '../test-context.js';
 import { openDatabase, runMigrations } from '../../gateway/db/index.js';
 import { AUTH_MIGRATIONS, verifyApiKey } from '../../gateway/auth/index.js';
 import { AesGcmSecurityModule, KeyVault } from '../../gateway/keys/index.js';
 import { generateTestStaTables } from '../../token-engine/index.js';
 
-function ctx(): CliContext & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += String(d)));
-  stderr.on('data', (d) => (err += String(d)));
-  return {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env: {},
-    logger: () => createLogger('silent'),
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
-
 describe('metergate keys', () => {
   it('creates a key printed once, usable, listed without its secret, and revocable', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mg-keys-'));
     try {
-      const c = ctx();
+      const c = captureContext();
       expect(
         await main(['keys', 'create-api-key', '--role', 'vendor', '--vendor-id', 'V1', '--data-dir', dir], c),
       ).toBe(0);
       const key = c.out().trim();
       expect(key).toMatch(/^mgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-      const l = ctx();
+      const l = captureContext();
       expect(await main(['keys', 'list', '--data-dir', dir], l)).toBe(0);
       const id = key.split('_')[1]!;
       expect(l.out()).toContain(`${id} vendor vendor=V1`);
@@ -51,15 +30,15 @@ describe('metergate keys', () => {
       expect(await verifyApiKey(db, key)).toMatchObject({ role: 'vendor', vendorId: 'V1' });
       await db.close();
 
-      expect(await main(['keys', 'revoke', id, '--data-dir', dir], ctx())).toBe(0);
+      expect(await main(['keys', 'revoke', id, '--data-dir', dir], captureContext())).toBe(0);
       db = await openDatabase({ dataDir: dir });
       expect(await verifyApiKey(db, key)).toBeNull();
       await db.close();
 
-      const bad = ctx();
+      const bad = captureContext();
       expect(await main(['keys', 'create-api-key', '--role', 'root', '--data-dir', dir], bad)).toBe(2);
       expect(bad.err()).toMatch(/--role must be/);
-      const noVendor = ctx();
+      const noVendor = captureContext();
       expect(await main(['keys', 'create-api-key', '--role', 'vendor', '--data-dir', dir], noVendor)).toBe(1);
       expect(noVendor.err()).toMatch(/vendor id/);
     } finally {
@@ -75,21 +54,21 @@ describe('metergate keys', () => {
       await writeFile(file, JSON.stringify(tables));
       const k1 = 'ab'.repeat(32);
       const k2 = 'cd'.repeat(32);
-      const c = ctx();
+      const c = captureContext();
       c.env = { METERGATE_MASTER_KEY: k1 };
       expect(await main(['keys', 'import-sta-tables', file, '--data-dir', dir], c)).toBe(0);
       const id = c.out().trim();
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
-      const noKey = ctx();
+      const noKey = captureContext();
       expect(await main(['keys', 'vault-list', '--data-dir', dir], noKey)).toBe(1);
       expect(noKey.err()).toMatch(/MG_ERR_KEYS_MASTER_KEY_MISSING/);
-      const bad = ctx();
+      const bad = captureContext();
       bad.env = { METERGATE_MASTER_KEY: k1 };
       await writeFile(join(dir, 'bad.json'), '{"s1": "nope"}');
       expect(await main(['keys', 'import-sta-tables', join(dir, 'bad.json'), '--data-dir', dir], bad)).toBe(
         1,
       );
-      const rot = ctx();
+      const rot = captureContext();
       rot.env = {
         METERGATE_MASTER_KEY: k2,
         METERGATE_MASTER_KEY_ID: 'mk2',
@@ -97,7 +76,7 @@ describe('metergate keys', () => {
       };
       expect(await main(['keys', 'vault-rotate', '--data-dir', dir], rot)).toBe(0);
       expect(rot.out()).toMatch(/re-sealed 1 entry/);
-      const list = ctx();
+      const list = captureContext();
       list.env = { METERGATE_MASTER_KEY: k2, METERGATE_MASTER_KEY_ID: 'mk2' };
       expect(await main(['keys', 'vault-list', '--data-dir', dir], list)).toBe(0);
       expect(list.out()).toContain(`${id} sta-tables master=mk2`);
