@@ -193,6 +193,29 @@ export interface VendRecord {
   units?: number;
 }
 
+/** $1..$16 of every statement that writes a vends row, in its column order. */
+function vendRowParams(rec: VendRecord): unknown[] {
+  const r = rec.result;
+  return [
+    r.vendId,
+    r.requestId,
+    rec.requestHash,
+    r.kind,
+    r.meterId,
+    r.customerId,
+    r.vendorId,
+    rec.principal.id,
+    rec.money ?? 0,
+    rec.tax ?? 0,
+    rec.fixed ?? 0,
+    rec.recovered ?? 0,
+    rec.energy ?? 0,
+    rec.units ?? 0,
+    JSON.stringify(r),
+    r.issuedAt,
+  ];
+}
+
 /** Insert the vend row (with its stored answer) and its tokens. */
 export async function recordIssue(tx: SqlExecutor, rec: VendRecord, meter: MeterRow): Promise<void> {
   const r = rec.result;
@@ -200,24 +223,7 @@ export async function recordIssue(tx: SqlExecutor, rec: VendRecord, meter: Meter
     `INSERT INTO vends (id, request_id, request_hash, kind, meter_id, customer_id, vendor_id, principal_id,
                         money, tax, fixed_charges, debt_recovered, energy_money, units, receipt, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [
-      r.vendId,
-      r.requestId,
-      rec.requestHash,
-      r.kind,
-      r.meterId,
-      r.customerId,
-      r.vendorId,
-      rec.principal.id,
-      rec.money ?? 0,
-      rec.tax ?? 0,
-      rec.fixed ?? 0,
-      rec.recovered ?? 0,
-      rec.energy ?? 0,
-      rec.units ?? 0,
-      JSON.stringify(r),
-      r.issuedAt,
-    ],
+    vendRowParams(rec),
   );
   for (const t of r.tokens) {
     await tx.query(
@@ -278,22 +284,7 @@ export async function writeIssue(
      l AS (INSERT INTO audit_log (actor, action, subject, detail) VALUES ($8, $29, $5, $30))
      SELECT 1`,
     [
-      r.vendId,
-      r.requestId,
-      rec.requestHash,
-      r.kind,
-      r.meterId,
-      r.customerId,
-      r.vendorId,
-      rec.principal.id,
-      rec.money ?? 0,
-      rec.tax ?? 0,
-      rec.fixed ?? 0,
-      rec.recovered ?? 0,
-      rec.energy ?? 0,
-      rec.units ?? 0,
-      JSON.stringify(r),
-      r.issuedAt,
+      ...vendRowParams(rec),
       meter.base_date,
       meter.krn,
       JSON.stringify(
