@@ -1,9 +1,10 @@
 import { realpathSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { SimulatorError } from '../errors.js';
 import { NO_FAULT, type FaultDecision } from '../model/faults.js';
 import type { SimulatedMeter } from '../model/simulated-meter.js';
 import { after, sendPaced, type Pacer } from '../modbus/pacer.js';
+import { openSerialLine } from '../modbus/open-serial.js';
 import { ACK, CRLF, dataLines, INITIAL_BAUD, MODE_C_BAUDS, readoutMessage } from './readout.js';
 
 /**
@@ -74,22 +75,10 @@ export class Iec62056Simulator {
     const framing = this.pty
       ? { dataBits: 8 as const, parity: 'none' as const }
       : { dataBits: 7 as const, parity: 'even' as const };
-    const port = new SerialPort({
-      path: this.options.path,
-      baudRate: INITIAL_BAUD,
-      ...framing,
-      stopBits: 1,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) =>
-        err
-          ? reject(new SimulatorError('MG_ERR_SIM_LISTEN', `${this.options.path}: ${err.message}`))
-          : resolve(),
-      ),
+    const port = await openSerialLine(
+      { path: this.options.path, baudRate: INITIAL_BAUD, ...framing, stopBits: 1 },
+      (chunk) => this.onData(chunk),
     );
-    port.on('data', (chunk: Buffer) => this.onData(chunk));
-    port.on('error', () => undefined);
     this.port = port;
   }
 

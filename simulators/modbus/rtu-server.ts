@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { SimulatorError } from '../errors.js';
 import type { SimulatedMeter } from '../model/simulated-meter.js';
 import { crcOk, withCrc } from './crc16.js';
+import { openSerialLine } from './open-serial.js';
 import { after, sendPaced, type Pacer } from './pacer.js';
 import { answerPdu, requestPduLength } from './pdu.js';
 import { charTimeMs, t35Ms, type LineSettings } from './rtu-timing.js';
@@ -73,23 +74,16 @@ export class ModbusRtuSimulator {
 
   async start(): Promise<void> {
     if (this.port) throw new SimulatorError('MG_ERR_SIM_STATE', 'already started');
-    const port = new SerialPort({
-      path: this.options.path,
-      baudRate: this.options.baud,
-      dataBits: 8,
-      parity: this.options.parity ?? 'none',
-      stopBits: this.options.stopBits ?? 1,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((err) =>
-        err
-          ? reject(new SimulatorError('MG_ERR_SIM_LISTEN', `${this.options.path}: ${err.message}`))
-          : resolve(),
-      ),
+    const port = await openSerialLine(
+      {
+        path: this.options.path,
+        baudRate: this.options.baud,
+        dataBits: 8,
+        parity: this.options.parity ?? 'none',
+        stopBits: this.options.stopBits ?? 1,
+      },
+      (chunk) => this.onData(chunk),
     );
-    port.on('data', (chunk: Buffer) => this.onData(chunk));
-    port.on('error', () => undefined);
     this.port = port;
   }
 
