@@ -198,7 +198,7 @@ export class Demo {
       port: mqttPort,
       credentials,
       topicPrefix: DEFAULT_TOPIC_PREFIX,
-      logger: quiet(log),
+      logger: log.child({ component: 'broker' }),
     });
     await this.broker.start();
     const mqttUrl = `mqtt://127.0.0.1:${this.broker.ports.tcp}`;
@@ -246,7 +246,7 @@ export class Demo {
       broker: { url: mqttUrl, username: 'demo-edge', password: edgePassword, clientId: 'demo-edge' },
       outbox: { dir: join(dataDir, 'edge-outbox') },
     };
-    this.edge = new Edge({ config: edgeConfig, logger: quiet(log) as never });
+    this.edge = new Edge({ config: edgeConfig, logger: log.child({ component: 'edge' }) });
     await this.edge.start();
 
     for (const m of prepaid) {
@@ -294,13 +294,4 @@ export class Demo {
     await this.stack?.stop();
     await this.broker?.stop();
   }
-}
-
-function quiet(log: Logger) {
-  return {
-    info: () => {},
-    debug: () => {},
-    warn: (obj: unknown, msg?: string) => log.warn(obj as object, msg),
-    error: (obj: unknown, msg?: string) => log.error(obj as object, msg),
-  };
 }
