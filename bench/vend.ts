@@ -11,8 +11,8 @@ import { machineInfo, median, percentile } from './machine.js';
 import type { Benchmark } from './types.js';
 
 /**
- * Vends per second over real HTTP (fastify listening on a loopback port, Node's fetch/undici with
- * keep-alive, bounded concurrency), against the embedded PGlite ledger or a fresh PostgreSQL
+ * Vends per second over real HTTP (fastify listening on a loopback port, node:http with a
+ * keep-alive agent, bounded concurrency), against the embedded PGlite ledger or a fresh PostgreSQL
  * database (created and dropped here). Each vend is a full purchase: auth, meter lock, pricing,
  * STS token (DKGA04/MISTY1 test keys), ledger writes, audit. After the run the ledger is
  * reconciled: duplicate tokens and the books' balance are reported, never assumed.
@@ -37,27 +37,53 @@ async function freshPostgres(base: string): Promise<{ url: string; drop: () => P
 }
 
 /**
- * The load generator runs in its own Node process (plain JS, Node's fetch), so the server's event
+ * The load generator runs in its own Node process (plain JS, node:http), so the server's event
  * loop is not shared with the client: the figure is what the gateway serves, not client + server.
  */
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
+// node:http with a keep-alive agent rather than fetch: on two shared cores fetch/undici's per-request
+// CPU (streams, WHATWG objects) was a third of a core at 650 vends/s, all of it taken from the server.
 const LOAD_SCRIPT = `
+import http from 'node:http';
 const { url, apiKey, vends, concurrency, meters, seq } = JSON.parse(process.argv[1]);
-const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const target = new URL(url);
 const latencies = [];
 const tokens = [];
 let errors = 0;
 let next = 0;
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': apiKey },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 async function worker() {
   while (next < vends) {
     const i = seq + next++;
     const body = JSON.stringify({ meterId: 'M' + ((i % meters) + 1), amount: 20 + (i % 50), requestId: 'bench-' + i });
     const t0 = performance.now();
     try {
-      const res = await fetch(url, { method: 'POST', headers, body });
-      const json = await res.json();
+      const res = await post(body);
       latencies.push(performance.now() - t0);
+      const json = JSON.parse(res.text);
       if (res.status !== 200 || !json.token) errors++;
       else tokens.push(json.token);
     } catch {
@@ -68,7 +94,8 @@ async function worker() {
 const t0 = performance.now();
 await Promise.all(Array.from({ length: concurrency }, worker));
 const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(JSON.stringify({ seconds, latencies, tokens, errors }));
+const cpu = process.cpuUsage();
+process.stdout.write(JSON.stringify({ seconds, latencies, tokens, errors, cpuMs: (cpu.user + cpu.system) / 1000 }));
 `;
 
 function runLoad(args: {
@@ -78,7 +105,7 @@ function runLoad(args: {
   concurrency: number;
   meters: number;
   seq: number;
-}): Promise<{ seconds: number; latencies: number[]; tokens: string[]; errors: number }> {
+}): Promise<{ seconds: number; latencies: number[]; tokens: string[]; errors: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,6 +140,7 @@ export const vendBenchmark: Benchmark = {
     { flags: '--rounds <n>', description: 'rounds (medians are reported)', default: '3' },
     { flags: '--concurrency <n>', description: 'requests in flight', default: '32' },
     { flags: '--meters <n>', description: 'meters vended to (round-robin)', default: '100' },
+    { flags: '--pool <n>', description: "PostgreSQL connections (the gateway's default)", default: '10' },
   ],
   async run(options, ctx) {
     const store = String(options.store ?? 'pglite');
@@ -122,7 +150,8 @@ export const vendBenchmark: Benchmark = {
     const rounds = Number(options.rounds ?? 3);
     const concurrency = Number(options.concurrency ?? 32);
     const meterCount = Number(options.meters ?? 100);
-    for (const [k, v] of Object.entries({ vends, rounds, concurrency, meters: meterCount })) {
+    const pool = Number(options.pool ?? 10);
+    for (const [k, v] of Object.entries({ vends, rounds, concurrency, meters: meterCount, pool })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer`);
     }
     let pgDb: { url: string; drop: () => Promise<void> } | undefined;
@@ -134,7 +163,7 @@ export const vendBenchmark: Benchmark = {
     let db: SqlDatabase | undefined;
     try {
       db = pgDb
-        ? await openDatabase({ url: pgDb.url, maxConnections: Math.min(concurrency, 40) })
+        ? await openDatabase({ url: pgDb.url, maxConnections: pool })
         : await openDatabase();
       const world = await buildWorld(db, { meters: meterCount, social: false });
       const app = await buildVendingApp({
@@ -151,6 +180,7 @@ export const vendBenchmark: Benchmark = {
         p99Ms: number;
         errors: number;
         serverCpuMsPerVend: number;
+        clientCpuMsPerVend: number;
       }> = [];
       const load0 = os.loadavg()[0]!;
       const tokens = new Set<string>();
@@ -176,6 +206,7 @@ export const vendBenchmark: Benchmark = {
             p99Ms: Number(percentile(out.latencies, 99).toFixed(2)),
             errors: out.errors,
             serverCpuMsPerVend: Number((cpuMs(process.cpuUsage(cpu0)) / vends).toFixed(3)),
+            clientCpuMsPerVend: Number((out.cpuMs / vends).toFixed(3)),
           });
         }
       } finally {
@@ -188,11 +219,12 @@ export const vendBenchmark: Benchmark = {
         store,
         machine: machineInfo(),
         transport:
-          'HTTP/1.1 keep-alive on loopback from a separate load-generator process (fetch/undici), not fastify.inject',
+          'HTTP/1.1 keep-alive on loopback from a separate load-generator process (node:http keep-alive agent), not fastify.inject',
         vendsPerRound: vends,
         rounds,
         concurrency,
         meters: meterCount,
+        pool: store === 'postgres' ? pool : undefined,
         vendsPerSecond: median(roundStats.map((s) => s.vendsPerSecond)),
         p50Ms: median(roundStats.map((s) => s.p50Ms)),
         p99Ms: median(roundStats.map((s) => s.p99Ms)),
@@ -200,6 +232,8 @@ export const vendBenchmark: Benchmark = {
         // Load-independent cost: CPU of the gateway process (HTTP, auth, pricing, STS, pg client or
         // PGlite engine) per vend. With the machine shared, vends/s says more about the neighbours.
         serverCpuMsPerVend: median(roundStats.map((s) => s.serverCpuMsPerVend)),
+        // The load generator shares the two cores; its CPU per vend is what the server did not get.
+        clientCpuMsPerVend: median(roundStats.map((s) => s.clientCpuMsPerVend)),
         loadAverage1m: { before: Number(load0.toFixed(2)), after: Number(os.loadavg()[0]!.toFixed(2)) },
         duplicateTokens: duplicatesSeen + books.duplicateTokens,
         ledgerBalanced: books.balanced,

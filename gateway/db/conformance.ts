@@ -89,6 +89,37 @@ export function describeSqlDatabase(
       expect(rows.map((r) => r.id)).toEqual([10]);
     });
 
+    it('commits with the statement marked lastInTransaction, and refuses statements after it', async () => {
+      await db.transaction(async (tx) => {
+        await tx.query('INSERT INTO conf_t (id, note) VALUES (20, $1)', ['a']);
+        await tx.query('INSERT INTO conf_t (id, note) VALUES (21, $1)', ['b'], {
+          name: 'conf-insert-last',
+          lastInTransaction: true,
+        });
+      });
+      // The failing last statement takes the whole transaction with it.
+      const failed: { code?: string } = await db
+        .transaction(async (tx): Promise<{ code?: string }> => {
+          await tx.query('INSERT INTO conf_t (id, note) VALUES (22, $1)', ['c']);
+          await tx.query('INSERT INTO conf_t (id, note) VALUES (20, $1)', ['duplicate'], {
+            lastInTransaction: true,
+          });
+          return {};
+        })
+        .catch((e: unknown) => e as { code?: string });
+      expect(failed.code).toBe('23505');
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('SELECT 1', [], { lastInTransaction: true });
+          await tx.query('SELECT 2');
+        }),
+      ).rejects.toThrow(/after the statement marked lastInTransaction/);
+      const { rows } = await db.query<{ id: number }>(
+        'SELECT id FROM conf_t WHERE id BETWEEN 20 AND 29 ORDER BY id',
+      );
+      expect(rows.map((r) => r.id)).toEqual([20, 21]);
+    });
+
     it('serialises concurrent read-modify-write transactions', async () => {
       await db.query('INSERT INTO conf_t (id, amount) VALUES (100, 0)');
       await Promise.all(

@@ -1,4 +1,4 @@
-export type { SqlDatabase, SqlExecutor, QueryResult, IsolationLevel } from './sql-database.js';
+export type { SqlDatabase, SqlExecutor, QueryResult, QueryOptions, IsolationLevel } from './sql-database.js';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './pglite-database.js';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js';
 export { runMigrations, splitStatements, type Migration } from './migrations.js';

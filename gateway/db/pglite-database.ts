@@ -4,6 +4,7 @@ import {
   INT8_OID,
   NUMERIC_OID,
   parseNumeric,
+  type QueryOptions,
   type QueryResult,
   type SqlDatabase,
   type SqlExecutor,
@@ -14,9 +15,13 @@ export interface PgliteDatabaseOptions {
   dataDir?: string;
 }
 
-function wrap(q: Pick<PGlite, 'query'>): SqlExecutor {
+function wrap(q: Pick<PGlite, 'query'>, inTransaction = false): SqlExecutor {
+  let ended = false;
   return {
-    async query<T>(text: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    async query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+      // Same contract as on PostgreSQL, where COMMIT has already been sent after such a statement.
+      if (ended) throw new Error('query after the statement marked lastInTransaction');
+      if (inTransaction && options?.lastInTransaction) ended = true;
       const r = await q.query<T>(text, params);
       return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
     },
@@ -60,7 +65,7 @@ export class PgliteDatabase implements SqlDatabase {
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // A single embedded connection has no concurrent writers, so every isolation level behaves as
     // serializable and there is nothing to retry.
-    return this.handle.transaction((tx) => fn(wrap(tx)));
+    return this.handle.transaction((tx) => fn(wrap(tx, true)));
   }
 
   async close(): Promise<void> {

@@ -10,8 +10,26 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name, once per server connection, so PostgreSQL parses and
+   * plans it once instead of on every call. Only for hot statements whose text never changes (one
+   * name, one text); PGlite ignores it.
+   */
+  name?: string;
+  /**
+   * Inside `transaction()`: this is the body's last statement, so COMMIT can be sent with it (one
+   * round trip instead of two on PostgreSQL). The body must not query after it. Ignored elsewhere.
+   */
+  lastInTransaction?: boolean;
+}
+
 export interface SqlExecutor {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<T>>;
 }
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';

@@ -84,6 +84,7 @@ export async function lockMeter(
       WHERE m.id = $1
       ${lock ? 'FOR UPDATE OF m, c' : ''}`,
     [meterId, requestId],
+    { name: lock ? 'ledger-lock-meter' : 'ledger-read-meter' },
   );
   const r = rows[0];
   if (!r) throw new ApiError(404, LedgerErrorCodes.unknownMeter, `unknown meter ${JSON.stringify(meterId)}`);
@@ -308,6 +309,7 @@ export async function writeIssue(
       w.auditAction,
       JSON.stringify(w.auditDetail),
     ],
+    { name: 'ledger-write-issue', lastInTransaction: true },
   );
 }
 
