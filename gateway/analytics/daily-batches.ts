@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../db/index.js';
 import { dayString, WEEKDAY_ALIGNED_YEAR } from './days.js';
+import { parseSeriesText } from './series-text.js';
 import type { MeterSeries } from './types.js';
 
 /** Days before as-of a window comparison reads: a billing month (31) plus its 8 reference weeks. */
@@ -24,32 +25,32 @@ export interface DailyBatchSource {
 // One text per meter, "offset consumption first last resets" per day, ';'-separated: PGlite and pg both
 // hand a single text over far faster than five parsed arrays (measured: ~1.5× on PGlite), and
 // float8::text is the shortest exact representation (PostgreSQL ≥ 12, extra_float_digits = 1).
+// Per meter, one index range scan for each window ($4..$5: one year earlier, $6..$7: the recent weeks)
+// reads only those days (a key-range scan read all ~460 and filtered); the offset locates each day,
+// so no ORDER BY (and no per-meter sort) is needed. The prior-year days carry consumption only: the
+// register values there are never read (detectBackwards looks back windowDays + 31 days, the zero
+// run reads as-of's), and they were a third of the text to format and parse. resets is left out when
+// 0 (concat_ws skips a NULL).
 const BATCH_SQL = `
-SELECT meter_id,
-  string_agg(concat_ws(' ', day - $3::date, consumption, coalesce(first_value::text, 'n'),
-    coalesce(last_value::text, 'n'), resets), ';' ORDER BY day) AS s
-FROM daily_consumption
-WHERE obis = $1 AND meter_id > $2 AND meter_id <= $8
-  AND (day BETWEEN $4::date AND $5::date OR day BETWEEN $6::date AND $7::date)
-GROUP BY meter_id ORDER BY meter_id`;
+SELECT m.meter_id, concat_ws(';',
+  (SELECT string_agg(concat_ws(' ', d.day - $3::date, d.consumption), ';') FROM daily_consumption d
+    WHERE d.meter_id = m.meter_id AND d.obis = $1 AND d.day BETWEEN $4::date AND $5::date),
+  (SELECT string_agg(concat_ws(' ', d.day - $3::date, d.consumption, coalesce(d.first_value::text, 'n'),
+      coalesce(d.last_value::text, 'n'), nullif(d.resets, 0)), ';') FROM daily_consumption d
+    WHERE d.meter_id = m.meter_id AND d.obis = $1 AND d.day BETWEEN $6::date AND $7::date)) AS s
+FROM unnest($2::text[]) WITH ORDINALITY AS m(meter_id, n)
+ORDER BY m.n`;
 
-// The batch's last meter id by a loose index scan (one primary-key probe per meter): bounding the
-// aggregate by a key range keeps each batch's cost proportional to the batch, not to the meters
-// left (GROUP BY … LIMIT would aggregate every remaining meter first).
-const BOUND_SQL = `
+// The batch's meter ids by a loose index scan (one primary-key probe per meter): bounding the read by
+// the ids keeps each batch's cost proportional to the batch, not to the meters left.
+const BATCH_IDS_SQL = `
 WITH RECURSIVE ids(meter_id, n) AS (
   (SELECT meter_id, 1 FROM daily_consumption WHERE meter_id > $1 ORDER BY meter_id LIMIT 1)
   UNION ALL
   SELECT (SELECT d.meter_id FROM daily_consumption d WHERE d.meter_id > ids.meter_id ORDER BY d.meter_id LIMIT 1), n + 1
   FROM ids WHERE ids.meter_id IS NOT NULL AND n < $2
 )
-SELECT max(meter_id) AS upper FROM ids`;
-
-// One meter (the comparison API): the same shape as a batch row.
-const ONE_METER_SQL = BATCH_SQL.replace(
-  'meter_id > $2 AND meter_id <= $8',
-  'meter_id = $8 AND $2::text IS NOT NULL',
-);
+SELECT array_agg(meter_id ORDER BY n) FILTER (WHERE meter_id IS NOT NULL) AS ids FROM ids`;
 
 /** One meter's scan window as a MeterSeries (undefined when it has no rows in the windows). */
 export async function loadMeterSeries(
@@ -57,22 +58,26 @@ export async function loadMeterSeries(
   q: { meterId: string; obis: string; asOf: number },
 ): Promise<MeterSeries | undefined> {
   const start = q.asOf - WEEKDAY_ALIGNED_YEAR - SCAN_LOOKBACK_DAYS;
-  const { rows } = await db.query<BatchRow>(ONE_METER_SQL, [
-    q.obis,
-    '',
-    dayString(start),
-    dayString(q.asOf - SCAN_LOOKBACK_DAYS),
-    dayString(q.asOf),
-    dayString(start),
-    dayString(q.asOf - WEEKDAY_ALIGNED_YEAR),
-    q.meterId,
-  ]);
-  return rows[0] ? toSeries(rows[0], q.obis, start, q.asOf - start + 1) : undefined;
+  const { rows } = await db.query<BatchRow>(BATCH_SQL, [q.obis, [q.meterId], ...windowParams(start, q.asOf)]);
+  const row = rows[0];
+  return row?.s ? parseSeriesText(row.s, row.meter_id, q.obis, start, q.asOf - start + 1) : undefined;
 }
 
 interface BatchRow {
   meter_id: string;
+  /** Empty when the meter has no rows of this register in either window. */
   s: string;
+}
+
+/** $3..$7 of BATCH_SQL: the offset origin, then the prior-year and the recent window. */
+function windowParams(start: number, asOf: number): string[] {
+  return [
+    dayString(start),
+    dayString(start),
+    dayString(asOf - WEEKDAY_ALIGNED_YEAR),
+    dayString(asOf - SCAN_LOOKBACK_DAYS),
+    dayString(asOf),
+  ];
 }
 
 export interface SqlDailyBatchSourceOptions {
@@ -96,54 +101,37 @@ export class SqlDailyBatchSource implements DailyBatchSource {
   async *batches(query: BatchQuery): AsyncIterable<MeterSeries[]> {
     const start = query.asOf - WEEKDAY_ALIGNED_YEAR - SCAN_LOOKBACK_DAYS;
     const length = query.asOf - start + 1;
-    const params = [
-      dayString(start),
-      dayString(query.asOf - SCAN_LOOKBACK_DAYS),
-      dayString(query.asOf),
-      dayString(start),
-      dayString(query.asOf - WEEKDAY_ALIGNED_YEAR),
-    ];
-    let after = '';
-    let exhausted = false;
-    const inflight: Promise<MeterSeries[]>[] = [];
-    const fetch = async (lower: string, upper: string): Promise<MeterSeries[]> => {
-      const { rows } = await this.db.query<BatchRow>(BATCH_SQL, [query.obis, lower, ...params, upper]);
-      return rows.map((row) => toSeries(row, query.obis, start, length));
+    const params = windowParams(start, query.asOf);
+    const fetch = async (ids: string[]): Promise<MeterSeries[]> => {
+      const { rows } = await this.db.query<BatchRow>(BATCH_SQL, [query.obis, ids, ...params]);
+      const batch: MeterSeries[] = [];
+      for (const row of rows) {
+        if (row.s) batch.push(parseSeriesText(row.s, row.meter_id, query.obis, start, length));
+      }
+      return batch;
+    };
+    // Each batch's ids follow the previous batch's last id, so the id look-ups form a chain; a batch
+    // is read as soon as its ids are known. Neither waits for the consumer: up to readAhead batches
+    // are in flight while the scanner works on the current one. null: past the last meter.
+    let ids: Promise<string[] | null> = Promise.resolve([]);
+    const inflight: Promise<MeterSeries[] | null>[] = [];
+    const enqueue = () => {
+      ids = ids.then(async (previous) => {
+        if (previous === null) return null;
+        const after = previous.length ? previous[previous.length - 1]! : '';
+        const found = await this.db.query<{ ids: string[] | null }>(BATCH_IDS_SQL, [after, query.batchSize]);
+        return found.rows[0]?.ids?.length ? found.rows[0].ids : null;
+      });
+      const batch = ids.then((next) => (next === null ? null : fetch(next)));
+      batch.catch(() => undefined); // awaited below, in order; this only keeps a read-ahead failure from going unhandled
+      inflight.push(batch);
     };
     for (;;) {
-      while (!exhausted && inflight.length < this.readAhead) {
-        const bound = await this.db.query<{ upper: string | null }>(BOUND_SQL, [after, query.batchSize]);
-        const upper = bound.rows[0]?.upper;
-        if (!upper) {
-          exhausted = true;
-          break;
-        }
-        const p = fetch(after, upper);
-        p.catch(() => undefined); // awaited below, in order; this only keeps a read-ahead failure from going unhandled
-        inflight.push(p);
-        after = upper;
-      }
-      const next = inflight.shift();
-      if (!next) return;
-      const batch = await next;
+      while (inflight.length < this.readAhead) enqueue();
+      const batch = await inflight.shift()!;
+      if (batch === null) return;
       // A key range without this register's rows in the windows is skipped, not the end.
       if (batch.length) yield batch;
     }
   }
-}
-
-function toSeries(row: BatchRow, obis: string, start: number, length: number): MeterSeries {
-  const consumption = new Float64Array(length).fill(NaN);
-  const first = new Float64Array(length).fill(NaN);
-  const last = new Float64Array(length).fill(NaN);
-  const resets = new Int32Array(length);
-  for (const day of row.s.split(';')) {
-    const [d, c, f, l, r] = day.split(' ');
-    const i = Number(d);
-    consumption[i] = Number(c);
-    first[i] = f === 'n' ? NaN : Number(f);
-    last[i] = l === 'n' ? NaN : Number(l);
-    resets[i] = Number(r) || 0;
-  }
-  return { meterId: row.meter_id, obis, start, consumption, first, last, resets };
 }

@@ -16,8 +16,18 @@ export function dayNumber(day: string | Date): number {
   return n / MS_PER_DAY;
 }
 
+// Formatting a day through Date was most of the detectors' time (each window comparison names
+// ~70 days): the strings of the days seen are kept (a few KB per year of days; bounded).
+const DAY_STRINGS = new Map<number, string>();
+const MAX_CACHED_DAYS = 100_000;
+
 export function dayString(n: number): string {
-  return new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
+  let s = DAY_STRINGS.get(n);
+  if (s === undefined) {
+    s = new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
+    if (DAY_STRINGS.size < MAX_CACHED_DAYS) DAY_STRINGS.set(n, s);
+  }
+  return s;
 }
 
 export function dayToDate(n: number): Date {

@@ -5,10 +5,14 @@ import { SqlAnomalyStore } from './anomaly-store.js';
 import { SqlDailyBatchSource } from './daily-batches.js';
 import { DetectionScore } from './dataset/evaluate.js';
 import { loadFleetIntoSql } from './dataset/load-into-sql.js';
+import { generateMeter } from './dataset/load-model.js';
 import { dayNumber } from './days.js';
+import { detectMeter } from './detector.js';
 import { StaticMeterContext } from './meter-context.js';
 import { ANALYTICS_MIGRATIONS } from './migrations.js';
 import { AnomalyScanner } from './scanner.js';
+
+const MODEL = { seed: 11, asOf: dayNumber('2026-11-20'), days: 460 };
 
 describe('AnomalyScanner end to end on PGlite', () => {
   let db: SqlDatabase;
@@ -16,7 +20,7 @@ describe('AnomalyScanner end to end on PGlite', () => {
   beforeAll(async () => {
     db = await new PgliteDatabase().start();
     await runMigrations(db, [...ROLLUP_MIGRATIONS, ...ANALYTICS_MIGRATIONS]);
-    loaded = await loadFleetIntoSql(db, { seed: 11, asOf: dayNumber('2026-11-20'), days: 460 }, 0, 200);
+    loaded = await loadFleetIntoSql(db, MODEL, 0, 200);
   });
   afterAll(() => db?.close());
 
@@ -47,6 +51,19 @@ describe('AnomalyScanner end to end on PGlite', () => {
       );
     }
     expect(score.truePositives).toBeGreaterThan(12);
+    // The windows read from SQL decide exactly as the whole generated history does.
+    const byKind = (a: { kind: string }, b: { kind: string }) => a.kind.localeCompare(b.kind);
+    for (let i = 0; i < 200; i++) {
+      const g = generateMeter(i, MODEL).series;
+      const direct = detectMeter(g, MODEL.asOf, { byClass: { commercial: { minDifference: 60 } } })
+        .map((d) => ({ kind: d.kind, evidence: JSON.parse(JSON.stringify(d.evidence)) as unknown }))
+        .sort(byKind);
+      const scanned = found
+        .filter((a) => a.meterId === g.meterId)
+        .map((a) => ({ kind: a.kind, evidence: a.evidence as unknown }))
+        .sort(byKind);
+      expect(scanned, g.meterId).toEqual(direct);
+    }
     expect(score.precision).toBeGreaterThanOrEqual(0.95);
     expect(score.recall).toBeGreaterThanOrEqual(0.95);
     // Same scan again: nothing new is opened, every episode counts a second detection.
