@@ -1,9 +1,11 @@
 // The device side of `metergate bench ingest`, in its own thread so it does not share a core with the
-// gateway: a bare in-process aedes broker plus simulated meters publishing readings at QoS 1.
+// gateway: an in-process aedes broker (with the outgoing-queue persistence metergate's broker runs
+// on, see broker/indexed-memory-persistence.ts) plus simulated meters publishing readings at QoS 1.
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { IndexedMemoryPersistence } from '../broker/index.js';
 
 interface Data {
   prefix: string;
@@ -13,7 +15,7 @@ interface Data {
 }
 const data = workerData as Data;
 
-const broker = await Aedes.createBroker();
+const broker = await Aedes.createBroker({ persistence: new IndexedMemoryPersistence() });
 const server = net.createServer(broker.handle);
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const port = (server.address() as net.AddressInfo).port;

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_PAYLOAD_BYTES, TopicScheme } from '../protocol/index.js';
 import { decidePublish, decideSubscribe, type AclDecision } from './acl.js';
 import { createRedisBackends, type RedisBackends, type RedisClusterOptions } from './clustering.js';
+import { IndexedMemoryPersistence } from './indexed-memory-persistence.js';
 import type { CredentialStore } from './credential-store.js';
 import { LruCache } from './decision-cache.js';
 import { RevocationList } from './device-ca.js';
@@ -148,7 +149,9 @@ export class MetergateBroker {
 
     const aedesOptions: AedesOptions = {
       ...(o.id ? { id: o.id } : {}),
-      ...(this.redis ? { mq: this.redis.mq, persistence: this.redis.persistence } : {}),
+      ...(this.redis
+        ? { mq: this.redis.mq, persistence: this.redis.persistence }
+        : { persistence: new IndexedMemoryPersistence() }),
       concurrency: limits.concurrency,
       queueLimit: limits.queueLimit,
       drainTimeout: limits.drainTimeoutMs,

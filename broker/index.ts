@@ -29,6 +29,7 @@ export { hashPassword, verifyPassword, SCRYPT_DEFAULTS } from './password-hash.j
 export { TokenBucketLimiter, type RateLimiterOptions } from './rate-limiter.js';
 export { BrokerMetrics, type BrokerStats } from './metrics.js';
 export { createRedisBackends, DEFAULT_REDIS_KEY_PREFIX, type RedisClusterOptions } from './clustering.js';
+export { IndexedMemoryPersistence } from './indexed-memory-persistence.js';
 export {
   CA_FILES,
   initCa,

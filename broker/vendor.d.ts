@@ -25,3 +25,9 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
   }
   export = AsyncRedisPersistence;
 }
+
+// aedes-persistence ships typings for its async memory class but no export path to them.
+declare module 'aedes-persistence/asyncPersistence.js' {
+  import MemoryPersistence from 'aedes-persistence/types/asyncPersistence.js';
+  export default MemoryPersistence;
+}
