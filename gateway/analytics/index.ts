@@ -32,7 +32,7 @@ export {
   type LoadModelOptions,
 } from './dataset/load-model.js';
 export { DetectionScore } from './dataset/evaluate.js';
-export { loadFleetIntoSql } from './dataset/load-into-sql.js';
+export { loadFleetIntoSql, type LoadFleetOptions, type LoadedFleet } from './dataset/load-into-sql.js';
 export { ConsumptionComparison, type ComparisonResult } from './comparison.js';
 export { analyticsPlugin, type AnalyticsPluginOptions } from './routes.js';
 export { loadMeterSeries } from './daily-batches.js';
