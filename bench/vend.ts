@@ -162,9 +162,7 @@ export const vendBenchmark: Benchmark = {
     }
     let db: SqlDatabase | undefined;
     try {
-      db = pgDb
-        ? await openDatabase({ url: pgDb.url, maxConnections: pool })
-        : await openDatabase();
+      db = pgDb ? await openDatabase({ url: pgDb.url, maxConnections: pool }) : await openDatabase();
       const world = await buildWorld(db, { meters: meterCount, social: false });
       const app = await buildVendingApp({
         db,

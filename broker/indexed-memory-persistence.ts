@@ -33,7 +33,9 @@ class OutgoingQueue {
   /** Same outcome as aedes-persistence's scan: the earliest entry that is this packet, or that another broker sent under its messageId. */
   update(packet: Outgoing): void {
     const own = this.byCounter.get(counterKey(packet));
-    const foreign = this.byMessageId.get(packet.messageId!)?.find((e) => e.packet.brokerId !== packet.brokerId);
+    const foreign = this.byMessageId
+      .get(packet.messageId!)
+      ?.find((e) => e.packet.brokerId !== packet.brokerId);
     const target = own && (!foreign || own.seq < foreign.seq) ? own : foreign;
     if (!target) throw new Error('no such packet');
     this.unindexMessageId(target);
@@ -59,7 +61,8 @@ class OutgoingQueue {
 
   snapshot(): Outgoing[] {
     const out: Outgoing[] = [];
-    for (let i = this.head; i < this.entries.length; i++) if (this.entries[i]!.live) out.push(this.entries[i]!.packet);
+    for (let i = this.head; i < this.entries.length; i++)
+      if (this.entries[i]!.live) out.push(this.entries[i]!.packet);
     return out;
   }
 

@@ -72,15 +72,24 @@ function rowsOf(meterId: string, obis: string, days: Map<string, DayAccumulator>
  * cursor (the live stream) are folded in incrementally; anything at or before it (out-of-order,
  * store-and-forward replay, a redelivered duplicate) recomputes the affected days from the reading
  * store, which makes every path idempotent: applying the same samples twice gives the same rows.
- * Writers of one (meter, obis) are expected to be serialised (one ingest pipeline per meter).
+ * Writers of one (meter, obis) are expected to be serialised (one ingest pipeline per meter), which
+ * is also what lets the engine remember the cursors it wrote instead of reading them back per batch.
  */
 export class RollupEngine {
   private readonly db: SqlDatabase;
   private readonly source: RegisterSource;
+  private readonly cursorCache = new Map<string, Cursor>();
+  private readonly cursorCacheSize: number;
 
-  constructor(options: { db: SqlDatabase; source: RegisterSource }) {
+  constructor(options: {
+    db: SqlDatabase;
+    source: RegisterSource;
+    /** Cursors kept in memory (default 200,000 registers); 0 reads them from SQL every batch. */
+    cursorCacheSize?: number;
+  }) {
     this.db = options.db;
     this.source = options.source;
+    this.cursorCacheSize = options.cursorCacheSize ?? 200_000;
   }
 
   async apply(samples: readonly RegisterSample[]): Promise<void> {
@@ -111,6 +120,25 @@ export class RollupEngine {
       if (!cursor || last.ts > cursor.ts) newCursors.push({ meterId: g.meterId, obis: g.obis, ...last });
     }
 
+    try {
+      await this.write(increments, replacements, newCursors);
+    } catch (err) {
+      // Whether the cursors moved is unknown now: forget them, the next batch reads them back.
+      for (const g of list) this.cursorCache.delete(`${g.meterId}\u0000${g.obis}`);
+      throw err;
+    }
+    if (this.cursorCacheSize > 0) {
+      if (this.cursorCache.size + newCursors.length > this.cursorCacheSize) this.cursorCache.clear();
+      for (const c of newCursors)
+        this.cursorCache.set(`${c.meterId}\u0000${c.obis}`, { ts: c.ts, value: c.value });
+    }
+  }
+
+  private async write(
+    increments: DailyRow[],
+    replacements: Array<{ meterId: string; obis: string; from: string; to: string; rows: DailyRow[] }>,
+    newCursors: RegisterSample[],
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.increment(tx, increments);
       for (const r of replacements) {
@@ -152,12 +180,27 @@ export class RollupEngine {
   }
 
   private async cursors(groups: Array<{ meterId: string; obis: string }>): Promise<Map<string, Cursor>> {
+    const found = new Map<string, Cursor>();
+    const misses: Array<{ meterId: string; obis: string }> = [];
+    for (const g of groups) {
+      const hit = this.cursorCache.get(`${g.meterId}\u0000${g.obis}`);
+      if (hit) found.set(`${g.meterId}\u0000${g.obis}`, hit);
+      else misses.push(g);
+    }
+    if (misses.length === 0) return found;
     const { rows } = await this.db.query<{ meter_id: string; obis: string; ts: Date; value: number }>(
       `SELECT c.meter_id, c.obis, c.ts, c.value FROM rollup_cursors c
        JOIN unnest($1::text[], $2::text[]) AS k(m, o) ON c.meter_id = k.m AND c.obis = k.o`,
-      [groups.map((g) => g.meterId), groups.map((g) => g.obis)],
+      [misses.map((g) => g.meterId), misses.map((g) => g.obis)],
     );
-    return new Map(rows.map((r) => [`${r.meter_id}\u0000${r.obis}`, { ts: r.ts.getTime(), value: r.value }]));
+    for (const r of rows) {
+      const key = `${r.meter_id}\u0000${r.obis}`;
+      const cursor = { ts: r.ts.getTime(), value: r.value };
+      found.set(key, cursor);
+      if (this.cursorCacheSize > 0 && this.cursorCache.size < this.cursorCacheSize)
+        this.cursorCache.set(key, cursor);
+    }
+    return found;
   }
 
   private async increment(tx: SqlExecutor, rows: DailyRow[]): Promise<void> {
