@@ -241,9 +241,16 @@ export class IngestPipeline {
     const items = this.buffer.slice(0, this.o.batchSize);
     const readings = items.map((i) => i.reading);
     const started = process.hrtime.bigint();
+    // The raw write and the live state are independent: with InfluxDB (another process) the SQL
+    // update runs while the write is on the wire. Rollups come after the raw write, because their
+    // recompute path reads the batch back from the store.
+    const [written, live] = await Promise.all([
+      this.retry('reading store write', () => this.o.store.write(readings), forever),
+      this.retry('live state update', () => this.o.lastReadings.update(readings), forever),
+    ]);
     const ok =
-      (await this.retry('reading store write', () => this.o.store.write(readings), forever)) &&
-      (await this.retry('live state update', () => this.o.lastReadings.update(readings), forever)) &&
+      written &&
+      live &&
       (await this.retry('rollup update', () => this.o.rollups.apply(registerSamples(readings)), forever));
     if (!ok) return;
     this.buffer.splice(0, items.length);
