@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { openDatabase, PgliteDatabase, runMigrations, type SqlDatabase } from '../gateway/db/index.js';
 import {
@@ -115,10 +116,19 @@ export const anomalyBenchmark: Benchmark = {
       });
       const reports: ScanReport[] = [];
       const loadAverages: number[][] = [];
+      const cpu: { nodeMs: number; serverMs?: number }[] = [];
       for (let r = 0; r < runs; r++) {
         await db.query('DELETE FROM analytics_anomalies');
+        const node0 = process.cpuUsage();
+        const server0 = url ? await serverCpu(db) : undefined;
         reports.push(await scanner.scan({ asOf: AS_OF, obis: OBIS }));
+        const node = process.cpuUsage(node0);
+        const server1 = server0 ? await serverCpu(db) : undefined;
         loadAverages.push(loadAverage());
+        cpu.push({
+          nodeMs: Math.round((node.user + node.system) / 1000),
+          ...(server0 && server1 ? { serverMs: cpuSpent(server0, server1) } : {}),
+        });
       }
       const stored = await db.query<{ meter_id: string; kind: string }>(
         'SELECT meter_id, kind FROM analytics_anomalies',
@@ -168,6 +178,12 @@ export const anomalyBenchmark: Benchmark = {
             Object.entries(medianRun.phases).map(([k, v]) => [k, Math.round(v)]),
           ),
           loadAverageAfterEachScan: loadAverages,
+          // CPU the scans used, which other work on the machine does not inflate the way it does
+          // wall time: this process, and (PostgreSQL on this machine) the database's backends.
+          cpuPerScan: cpu,
+          cpuMicrosPerMeterMedian: Math.round(
+            (median(cpu.map((c) => c.nodeMs + (c.serverMs ?? 0))) * 1000) / scanMeters,
+          ),
           detections: medianRun.detections,
           precision: round(e2eScore.precision),
           recall: round(e2eScore.recall),
@@ -222,6 +238,36 @@ async function loadScanFleet(
       vacuumAnalyzeMs: Math.round(t3 - t2),
     },
   };
+}
+
+/**
+ * CPU time (ms) of each client backend connected to the bench's database, read from /proc when
+ * PostgreSQL runs on this Linux machine; undefined otherwise. Times are in USER_HZ (100 per second
+ * on Linux's user-visible ABI).
+ */
+async function serverCpu(db: SqlDatabase): Promise<Map<number, number> | undefined> {
+  const { rows } = await db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE datname = current_database() AND backend_type = 'client backend'`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) * 10);
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+function cpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
 }
 
 async function resetTables(db: SqlDatabase): Promise<void> {
