@@ -60,6 +60,40 @@ export function describeSqlDatabase(
       expect(count.rows[0]?.n).toBe(1);
     });
 
+    it('runs named statements with the same values, types and errors as unnamed ones', async () => {
+      const insert = 'INSERT INTO conf_t (id, amount, at, doc, note) VALUES ($1, $2, $3, $4, $5)';
+      const select =
+        'SELECT id, amount, at, doc, note FROM conf_t WHERE id = $1 AND ($2::text IS NULL OR note = $2)';
+      // Quotes, a backslash and a newline: inlined literals must survive them.
+      const note = `it's a \\ "test"\n`;
+      for (const id of [30, 31]) {
+        const r = await db.query(
+          insert,
+          [id, 12.5, new Date('2026-11-23T08:00:00Z'), JSON.stringify({ id }), note],
+          { name: 'conf-named-insert' },
+        );
+        expect(r.rowCount).toBe(1);
+      }
+      const got = await db.query(select, [31, note], { name: 'conf-named-select' });
+      expect(got.rows).toEqual([
+        { id: 31, amount: 12.5, at: new Date('2026-11-23T08:00:00Z'), doc: { id: 31 }, note },
+      ]);
+      expect((await db.query(select, [30, null], { name: 'conf-named-select' })).rows).toHaveLength(1);
+      // An array parameter works too (PGlite runs such a statement unprepared).
+      const arr = await db.query<{ n: number }>(
+        'SELECT count(*) AS n FROM conf_t WHERE id = ANY($1::int8[])',
+        [[30, 31, 99]],
+        {
+          name: 'conf-named-array',
+        },
+      );
+      expect(arr.rows[0]?.n).toBe(2);
+      const dup = (await db
+        .query(insert, [30, 1, null, null, null], { name: 'conf-named-insert' })
+        .catch((e: unknown) => e)) as { code?: string };
+      expect(dup.code).toBe('23505');
+    });
+
     it('reports affected rows and upserts', async () => {
       const r = await db.query(
         'INSERT INTO conf_t (id, note) VALUES (1, $1), (2, $1) ON CONFLICT (id) DO UPDATE SET note = excluded.note',

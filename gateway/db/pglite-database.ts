@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { PglitePreparedStatements } from './pglite-prepared.js';
 import {
   INT8_OID,
   NUMERIC_OID,
@@ -15,14 +16,20 @@ export interface PgliteDatabaseOptions {
   dataDir?: string;
 }
 
-function wrap(q: Pick<PGlite, 'query'>, inTransaction = false): SqlExecutor {
+function wrap(
+  q: Pick<PGlite, 'query'>,
+  prepared: PglitePreparedStatements,
+  inTransaction = false,
+): SqlExecutor {
   let ended = false;
   return {
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
       // Same contract as on PostgreSQL, where COMMIT has already been sent after such a statement.
       if (ended) throw new Error('query after the statement marked lastInTransaction');
       if (inTransaction && options?.lastInTransaction) ended = true;
-      const r = await q.query<T>(text, params);
+      const r =
+        (options?.name ? await prepared.run<T>(q, options.name, text, params) : undefined) ??
+        (await q.query<T>(text, params));
       return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
     },
   };
@@ -34,6 +41,7 @@ export class PgliteDatabase implements SqlDatabase {
   private readonly options: PgliteDatabaseOptions;
   private db: PGlite | undefined;
   private executor: SqlExecutor | undefined;
+  private readonly prepared = new PglitePreparedStatements();
 
   constructor(options: PgliteDatabaseOptions = {}) {
     this.options = options;
@@ -44,7 +52,7 @@ export class PgliteDatabase implements SqlDatabase {
     this.db = await PGlite.create(this.options.dataDir ?? 'memory://', {
       parsers: { [INT8_OID]: parseNumeric, [NUMERIC_OID]: parseNumeric },
     });
-    this.executor = wrap(this.db);
+    this.executor = wrap(this.db, this.prepared);
     return this;
   }
 
@@ -53,9 +61,13 @@ export class PgliteDatabase implements SqlDatabase {
     return this.db;
   }
 
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<T>> {
     if (!this.executor) throw new Error('PgliteDatabase used before start()');
-    return this.executor.query<T>(text, params);
+    return this.executor.query<T>(text, params, options);
   }
 
   async exec(sql: string): Promise<void> {
@@ -65,7 +77,7 @@ export class PgliteDatabase implements SqlDatabase {
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // A single embedded connection has no concurrent writers, so every isolation level behaves as
     // serializable and there is nothing to retry.
-    return this.handle.transaction((tx) => fn(wrap(tx, true)));
+    return this.handle.transaction((tx) => fn(wrap(tx, this.prepared, true)));
   }
 
   async close(): Promise<void> {
