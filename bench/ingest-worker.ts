@@ -13,6 +13,12 @@ interface Data {
   publishers: number;
   window: number;
 }
+interface PublishCommand {
+  cmd: 'publish';
+  seconds: number;
+  /** Readings sent but not yet reported stored, at most (0: no bound). */
+  inFlight: number;
+}
 const data = workerData as Data;
 
 const broker = await Aedes.createBroker({ persistence: new IndexedMemoryPersistence() });
@@ -21,6 +27,13 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const port = (server.address() as net.AddressInfo).port;
 
 let clients: MqttClient[] = [];
+// What the gateway side reports stored so far (messages from the parent while a phase runs).
+let storedReported = 0;
+let sent = 0;
+const waiters: Array<() => void> = [];
+function wakeAll(): void {
+  for (const w of waiters.splice(0)) w();
+}
 const lastTs = new Map<string, number>();
 const seqs = new Map<string, number>();
 
@@ -46,54 +59,69 @@ function payload(meter: string): string {
   });
 }
 
-async function publishFor(seconds: number): Promise<{ published: number; seconds: number }> {
+async function publishFor(
+  seconds: number,
+  inFlight: number,
+): Promise<{ published: number; seconds: number }> {
   const end = Date.now() + seconds * 1000;
   const started = performance.now();
   let published = 0;
+  sent = 0;
+  storedReported = 0;
   const perClient = Math.ceil(data.meters / data.publishers);
+  const blocked = (inflight: number) =>
+    inflight >= data.window || (inFlight > 0 && sent - storedReported >= inFlight);
   await Promise.all(
     clients.map(async (client, c) => {
       const meters = Array.from({ length: perClient }, (_, i) => `bench-${c * perClient + i}`);
       let inflight = 0;
       let i = 0;
-      let wake: (() => void) | undefined;
       while (Date.now() < end) {
-        if (inflight >= data.window) {
-          await new Promise<void>((r) => (wake = r));
+        if (blocked(inflight)) {
+          // Woken by a PUBACK or a stored report; the timeout re-checks the clock when neither comes.
+          await new Promise<void>((r) => {
+            waiters.push(r);
+            setTimeout(r, 50);
+          });
           continue;
         }
         const meter = meters[i++ % meters.length]!;
         inflight++;
+        sent++;
         client.publish(`${data.prefix}/meters/${meter}/reading`, payload(meter), { qos: 1 }, (err) => {
           inflight--;
           if (!err) published++;
-          const w = wake;
-          wake = undefined;
-          w?.();
+          wakeAll();
         });
         if (i % 200 === 0) await new Promise((r) => setImmediate(r));
       }
-      while (inflight > 0) await new Promise<void>((r) => (wake = r));
+      while (inflight > 0) await new Promise<void>((r) => waiters.push(r));
     }),
   );
   return { published, seconds: (performance.now() - started) / 1000 };
 }
 
-parentPort!.on('message', async (msg: { cmd: 'publish'; seconds: number } | { cmd: 'stop' }) => {
-  if (msg.cmd === 'publish') {
-    if (clients.length === 0) {
-      clients = await Promise.all(
-        Array.from({ length: data.publishers }, (_, i) =>
-          mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `bench-pub-${i}`, clean: true }),
-        ),
-      );
+parentPort!.on(
+  'message',
+  async (msg: PublishCommand | { cmd: 'stop' } | { cmd: 'stored'; stored: number }) => {
+    if (msg.cmd === 'stored') {
+      storedReported = msg.stored;
+      wakeAll();
+    } else if (msg.cmd === 'publish') {
+      if (clients.length === 0) {
+        clients = await Promise.all(
+          Array.from({ length: data.publishers }, (_, i) =>
+            mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `bench-pub-${i}`, clean: true }),
+          ),
+        );
+      }
+      parentPort!.postMessage({ done: await publishFor(msg.seconds, msg.inFlight) });
+    } else {
+      await Promise.all(clients.map((c) => c.endAsync()));
+      server.close();
+      await new Promise<void>((r) => broker.close(() => r()));
+      parentPort!.postMessage({ stopped: true });
     }
-    parentPort!.postMessage({ done: await publishFor(msg.seconds) });
-  } else {
-    await Promise.all(clients.map((c) => c.endAsync()));
-    server.close();
-    await new Promise<void>((r) => broker.close(() => r()));
-    parentPort!.postMessage({ stopped: true });
-  }
-});
+  },
+);
 parentPort!.postMessage({ port });
