@@ -102,7 +102,7 @@ export class PostgresDatabase implements SqlDatabase {
       connectionString: this.options.url,
       max: this.options.maxConnections ?? 10,
       types,
-      // Pipeline mode (pg ≥ 8.17) lets a transaction send BEGIN and COMMIT with its statements
+      // Pipeline mode lets a transaction send BEGIN and COMMIT with its statements
       // rather than one round trip each: half the round trips of a vend.
       pipeline: true,
     });

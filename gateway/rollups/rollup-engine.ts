@@ -53,6 +53,8 @@ INSERT INTO rollup_cursors AS c (meter_id, obis, ts, value)
 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[])
 ON CONFLICT (meter_id, obis) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts > c.ts`;
 
+const keyOf = (meterId: string, obis: string): string => `${meterId}\u0000${obis}`;
+
 function rowsOf(meterId: string, obis: string, days: Map<string, DayAccumulator>): DailyRow[] {
   return [...days].map(([day, a]) => ({
     meterId,
@@ -96,7 +98,7 @@ export class RollupEngine {
     if (samples.length === 0) return;
     const groups = new Map<string, { meterId: string; obis: string; points: Map<number, number> }>();
     for (const s of samples) {
-      const key = `${s.meterId}\u0000${s.obis}`;
+      const key = keyOf(s.meterId, s.obis);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { meterId: s.meterId, obis: s.obis, points: new Map() }));
       g.points.set(s.ts, s.value); // same (meter, ts) twice: the last write wins, as in the store
@@ -110,7 +112,7 @@ export class RollupEngine {
     const newCursors: RegisterSample[] = [];
     for (const g of list) {
       const points = [...g.points].map(([ts, value]) => ({ ts, value })).sort((a, b) => a.ts - b.ts);
-      const cursor = cursors.get(`${g.meterId}\u0000${g.obis}`);
+      const cursor = cursors.get(keyOf(g.meterId, g.obis));
       const last = points[points.length - 1]!;
       if (!cursor || points[0]!.ts > cursor.ts) {
         increments.push(...rowsOf(g.meterId, g.obis, foldPoints(points, cursor)));
@@ -124,13 +126,13 @@ export class RollupEngine {
       await this.write(increments, replacements, newCursors);
     } catch (err) {
       // Whether the cursors moved is unknown now: forget them, the next batch reads them back.
-      for (const g of list) this.cursorCache.delete(`${g.meterId}\u0000${g.obis}`);
+      for (const g of list) this.cursorCache.delete(keyOf(g.meterId, g.obis));
       throw err;
     }
     if (this.cursorCacheSize > 0) {
       if (this.cursorCache.size + newCursors.length > this.cursorCacheSize) this.cursorCache.clear();
       for (const c of newCursors)
-        this.cursorCache.set(`${c.meterId}\u0000${c.obis}`, { ts: c.ts, value: c.value });
+        this.cursorCache.set(keyOf(c.meterId, c.obis), { ts: c.ts, value: c.value });
     }
   }
 
@@ -183,8 +185,8 @@ export class RollupEngine {
     const found = new Map<string, Cursor>();
     const misses: Array<{ meterId: string; obis: string }> = [];
     for (const g of groups) {
-      const hit = this.cursorCache.get(`${g.meterId}\u0000${g.obis}`);
-      if (hit) found.set(`${g.meterId}\u0000${g.obis}`, hit);
+      const hit = this.cursorCache.get(keyOf(g.meterId, g.obis));
+      if (hit) found.set(keyOf(g.meterId, g.obis), hit);
       else misses.push(g);
     }
     if (misses.length === 0) return found;
@@ -194,7 +196,7 @@ export class RollupEngine {
       [misses.map((g) => g.meterId), misses.map((g) => g.obis)],
     );
     for (const r of rows) {
-      const key = `${r.meter_id}\u0000${r.obis}`;
+      const key = keyOf(r.meter_id, r.obis);
       const cursor = { ts: r.ts.getTime(), value: r.value };
       found.set(key, cursor);
       if (this.cursorCacheSize > 0 && this.cursorCache.size < this.cursorCacheSize)
