@@ -241,17 +241,20 @@ export class IngestPipeline {
     const items = this.buffer.slice(0, this.o.batchSize);
     const readings = items.map((i) => i.reading);
     const started = process.hrtime.bigint();
-    // The raw write and the live state are independent: with InfluxDB (another process) the SQL
-    // update runs while the write is on the wire. Rollups come after the raw write, because their
-    // recompute path reads the batch back from the store.
-    const [written, live] = await Promise.all([
-      this.retry('reading store write', () => this.o.store.write(readings), forever),
+    // Raw write, live state and rollups of a batch run side by side: with InfluxDB (another process)
+    // the SQL work is done while the write is on the wire. Only the rollups' recompute path reads the
+    // batch back from the store; it waits for the write.
+    const written = this.retry('reading store write', () => this.o.store.write(readings), forever);
+    const stored = written.then((ok) => {
+      if (!ok) throw new Error('the reading store write did not complete');
+    });
+    stored.catch(() => {}); // reported through the rollup retry (or not needed at all)
+    const results = await Promise.all([
+      written,
       this.retry('live state update', () => this.o.lastReadings.update(readings), forever),
+      this.retry('rollup update', () => this.o.rollups.apply(registerSamples(readings), { stored }), forever),
     ]);
-    const ok =
-      written &&
-      live &&
-      (await this.retry('rollup update', () => this.o.rollups.apply(registerSamples(readings)), forever));
+    const ok = results.every(Boolean);
     if (!ok) return;
     this.buffer.splice(0, items.length);
     for (const i of items) i.ack();

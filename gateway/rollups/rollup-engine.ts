@@ -94,7 +94,14 @@ export class RollupEngine {
     this.cursorCacheSize = options.cursorCacheSize ?? 200_000;
   }
 
-  async apply(samples: readonly RegisterSample[]): Promise<void> {
+  /**
+   * `stored` settles once the samples' readings are in the reading store: only recomputation reads
+   * them back, so in-order data is folded in while the raw write is still under way.
+   */
+  async apply(
+    samples: readonly RegisterSample[],
+    options: { stored?: Promise<unknown> } = {},
+  ): Promise<void> {
     if (samples.length === 0) return;
     const groups = new Map<string, { meterId: string; obis: string; points: Map<number, number> }>();
     for (const s of samples) {
@@ -117,6 +124,7 @@ export class RollupEngine {
       if (!cursor || points[0]!.ts > cursor.ts) {
         increments.push(...rowsOf(g.meterId, g.obis, foldPoints(points, cursor)));
       } else {
+        await options.stored;
         replacements.push(await this.recompute(g.meterId, g.obis, points[0]!.ts, last.ts));
       }
       if (!cursor || last.ts > cursor.ts) newCursors.push({ meterId: g.meterId, obis: g.obis, ...last });
