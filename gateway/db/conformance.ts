@@ -173,6 +173,38 @@ export function describeSqlDatabase(
       expect(rows[0]?.amount).toBe(20);
     });
 
+    it('copies rows in bulk, awkward text intact, and refuses a duplicate key whole', async () => {
+      await db.exec(
+        'CREATE TABLE conf_copy (id int8 PRIMARY KEY, label text, at timestamptz, doc jsonb, ok boolean, x float8)',
+      );
+      const awkward = 'tab\there, line\nbreak, cr\r, back\\slash \\N, "quotes", ,;|, é ☃';
+      const at = new Date('2026-05-01T12:34:56.789Z');
+      const cols = ['id', 'label', 'at', 'doc', 'ok', 'x'];
+      await db.copyRows('conf_copy', cols, [
+        [1, awkward, at, { k: 'v\\w\t', n: 1.5 }, true, -0.25],
+        [2, '', null, null, false, null],
+        [3, '\\N', at, [1, 2], null, 1e-7],
+      ]);
+      const { rows } = await db.query<Record<string, unknown>>('SELECT * FROM conf_copy ORDER BY id');
+      expect(rows).toEqual([
+        { id: 1, label: awkward, at, doc: { k: 'v\\w\t', n: 1.5 }, ok: true, x: -0.25 },
+        { id: 2, label: '', at: null, doc: null, ok: false, x: null },
+        { id: 3, label: '\\N', at, doc: [1, 2], ok: null, x: 1e-7 },
+      ]);
+      // COPY is all or nothing: one stored key fails the call and the new row is not kept either.
+      const err = (await db
+        .copyRows('conf_copy', cols, [
+          [4, 'new', at, null, true, 0],
+          [1, 'again', at, null, true, 0],
+        ])
+        .catch((e: unknown) => e)) as { code?: string };
+      expect(err.code).toBe('23505');
+      expect((await db.query('SELECT id FROM conf_copy WHERE id = 4')).rows).toEqual([]);
+      // and the connection is still good afterwards
+      await db.copyRows('conf_copy', cols, [[4, 'new', at, null, true, 0]]);
+      expect((await db.query('SELECT count(*) AS n FROM conf_copy')).rows).toEqual([{ n: 4 }]);
+    });
+
     it('surfaces SQL errors with their SQLSTATE', async () => {
       const err = (await db.query('SELECT * FROM no_such_table').catch((e: unknown) => e)) as {
         code?: string;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { PgliteDatabase } from './pglite-database.js';
+import { PgliteWorkerDatabase } from './pglite-worker-database.js';
 import { PostgresDatabase } from './postgres-database.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -9,13 +10,20 @@ export interface OpenDatabaseOptions {
   /** Data directory for PGlite (`<dataDir>/pglite`); omit for an in-memory database. */
   dataDir?: string;
   maxConnections?: number;
+  /**
+   * Where a file-backed PGlite runs: a worker thread of its own (default), so the database and the
+   * gateway use both cores, or this thread. An in-memory PGlite (tests) always runs on this thread.
+   */
+  pgliteThread?: 'worker' | 'main';
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
   if (options.url) {
     return new PostgresDatabase({ url: options.url, maxConnections: options.maxConnections }).start();
   }
-  return new PgliteDatabase({
-    dataDir: options.dataDir ? join(options.dataDir, 'pglite') : undefined,
-  }).start();
+  if (!options.dataDir) return new PgliteDatabase().start();
+  const dataDir = join(options.dataDir, 'pglite');
+  return options.pgliteThread === 'main'
+    ? new PgliteDatabase({ dataDir }).start()
+    : new PgliteWorkerDatabase({ dataDir }).start();
 }

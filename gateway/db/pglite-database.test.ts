@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeSqlDatabase } from './conformance.js';
 import { PgliteDatabase } from './pglite-database.js';
+import { PgliteWorkerDatabase } from './pglite-worker-database.js';
 import { openDatabase } from './open.js';
 
 describeSqlDatabase('PGlite (memory)', () => new PgliteDatabase().start());
+describeSqlDatabase('PGlite (worker thread)', () => new PgliteWorkerDatabase().start());
 
 describe('PGlite file-backed', () => {
   it('keeps data across a restart', async () => {
@@ -18,6 +20,24 @@ describe('PGlite file-backed', () => {
       await a.close();
       const b = await openDatabase({ dataDir: dir });
       expect((await b.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+      await b.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps data across a restart when it runs in a worker thread, and refuses calls once closed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-pglite-'));
+    try {
+      const a = await openDatabase({ dataDir: dir });
+      expect(a).toBeInstanceOf(PgliteWorkerDatabase);
+      await a.exec('CREATE TABLE kept (v text)');
+      await a.copyRows('kept', ['v'], [['copied']]);
+      await a.close();
+      await expect(a.query('SELECT 1')).rejects.toThrow(/closed/);
+      const b = await openDatabase({ dataDir: dir, pgliteThread: 'main' });
+      expect(b).toBeInstanceOf(PgliteDatabase);
+      expect((await b.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'copied' }]);
       await b.close();
     } finally {
       await rm(dir, { recursive: true, force: true });

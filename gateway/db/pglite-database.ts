@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { encodeCopyText } from './copy-text.js';
 import { PglitePreparedStatements } from './pglite-prepared.js';
 import {
+  copyStatement,
   INT8_OID,
   NUMERIC_OID,
   parseNumeric,
@@ -78,6 +80,22 @@ export class PgliteDatabase implements SqlDatabase {
     // A single embedded connection has no concurrent writers, so every isolation level behaves as
     // serializable and there is nothing to retry.
     return this.handle.transaction((tx) => fn(wrap(tx, this.prepared, true)));
+  }
+
+  async copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    if (rows.length) await this.copyText(table, columns, encodeCopyText(rows));
+  }
+
+  /** COPY of rows already in COPY text format (see copy-text.ts). */
+  async copyText(table: string, columns: readonly string[], text: string): Promise<void> {
+    // PGlite's COPY reads its input from the blob passed with the query, at the path /dev/blob.
+    await this.handle.query(`${copyStatement(table, columns)} FROM '/dev/blob'`, [], {
+      blob: new Blob([text]),
+    });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,10 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { encodeCopyText } from './copy-text.js';
 import {
+  copyStatement,
   INT8_OID,
   NUMERIC_OID,
   parseNumeric,
@@ -92,24 +97,25 @@ export class PostgresDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   private readonly options: PostgresDatabaseOptions;
   private pool: pg.Pool | undefined;
+  private copyPool: pg.Pool | undefined;
 
   constructor(options: PostgresDatabaseOptions) {
     this.options = options;
   }
 
   async start(): Promise<this> {
-    this.pool = new pg.Pool({
-      connectionString: this.options.url,
-      max: this.options.maxConnections ?? 10,
-      types,
-      // Pipeline mode lets a transaction send BEGIN and COMMIT with its statements
-      // rather than one round trip each: half the round trips of a vend.
-      pipeline: true,
-    });
-    // An idle client erroring (server restart) must not crash the process; the pool replaces it.
-    this.pool.on('error', () => {});
+    // Pipeline mode lets a transaction send BEGIN and COMMIT with its statements
+    // rather than one round trip each: half the round trips of a vend.
+    this.pool = this.newPool({ max: this.options.maxConnections ?? 10, pipeline: true });
     await this.pool.query('SELECT 1');
     return this;
+  }
+
+  private newPool(options: { max: number; pipeline: boolean }): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.options.url, types, ...options });
+    // An idle client erroring (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    return pool;
   }
 
   private get handle(): pg.Pool {
@@ -161,9 +167,31 @@ export class PostgresDatabase implements SqlDatabase {
     }
   }
 
+  async copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    // COPY streams are custom query classes, which pg refuses on a connection in pipeline mode:
+    // they get a small pool of plain connections of their own, opened on first use.
+    this.copyPool ??= this.newPool({ max: 2, pipeline: false });
+    const client = await this.copyPool.connect();
+    try {
+      const sink = client.query(copyFrom(`${copyStatement(table, columns)} FROM STDIN`));
+      await pipeline(Readable.from([encodeCopyText(rows)]), sink);
+      client.release();
+    } catch (err) {
+      // A connection whose COPY failed is not handed to the next caller: the pool opens a new one.
+      client.release(true);
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
-    const pool = this.pool;
+    const pools = [this.pool, this.copyPool];
     this.pool = undefined;
-    await pool?.end();
+    this.copyPool = undefined;
+    await Promise.all(pools.map((p) => p?.end()));
   }
 }

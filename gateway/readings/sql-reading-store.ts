@@ -18,14 +18,38 @@ FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::text[], $5::text[], $
 ON CONFLICT (meter_id, ts) DO UPDATE SET seq = excluded.seq, "values" = excluded."values",
   quality = excluded.quality, source = excluded.source, historical = excluded.historical, stored_at = now()`;
 
-/** Readings in the gateway's SQL database: PGlite (embedded default) or PostgreSQL, same SQL. */
+const COPY_COLUMNS = ['meter_id', 'ts', 'seq', 'values', 'quality', 'source', 'historical'] as const;
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Readings in the gateway's SQL database: PGlite (embedded default) or PostgreSQL, same SQL.
+ *
+ * A batch is first offered to COPY, which on PGlite costs half of the upsert (no array parameters to
+ * bind and parse). COPY cannot skip or replace a row already stored, so a batch holding one — a
+ * redelivery after a crash or a reconnect, a device replaying its outbox — fails whole and is written
+ * again with the upsert; later batches then go straight to the upsert for a while, since redelivered
+ * readings come in runs. Either way the result is the upsert's: one row per (meter, ts), last wins.
+ */
 export class SqlReadingStore implements ReadingStore {
   readonly kind: 'pglite' | 'postgres';
   private readonly db: SqlDatabase;
+  private readonly upsertAfterConflict: number;
+  private upsertsLeft = 0;
+  private readonly counts = { copied: 0, upserted: 0, conflicts: 0 };
 
-  constructor(options: { db: SqlDatabase }) {
+  constructor(options: {
+    db: SqlDatabase;
+    /** Batches written with the upsert after a COPY met a stored row (default 20; 0: never COPY). */
+    upsertBatchesAfterConflict?: number;
+  }) {
     this.db = options.db;
     this.kind = options.db.kind;
+    this.upsertAfterConflict = options.upsertBatchesAfterConflict ?? 20;
+  }
+
+  /** How batches were written: by COPY, by the upsert, and how many COPYs met a stored row. */
+  writePaths(): { copied: number; upserted: number; conflicts: number } {
+    return { ...this.counts };
   }
 
   async start(): Promise<void> {
@@ -40,6 +64,22 @@ export class SqlReadingStore implements ReadingStore {
     const byKey = new Map<string, StoredReading>();
     for (const r of readings) byKey.set(`${r.meterId}\u0000${r.ts.getTime()}`, r);
     const list = [...byKey.values()];
+    if (this.upsertsLeft === 0 && this.upsertAfterConflict > 0) {
+      try {
+        await this.db.copyRows(
+          'readings',
+          COPY_COLUMNS,
+          list.map((r) => [r.meterId, r.ts, r.seq, r.values, r.quality, r.source, r.historical]),
+        );
+        this.counts.copied++;
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        this.counts.conflicts++;
+        this.upsertsLeft = this.upsertAfterConflict;
+      }
+    } else if (this.upsertsLeft > 0) this.upsertsLeft--;
+    this.counts.upserted++;
     await this.db.query(WRITE_SQL, [
       list.map((r) => r.meterId),
       list.map((r) => r.ts),
