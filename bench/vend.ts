@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { openDatabase, type SqlDatabase } from '../gateway/db/index.js';
@@ -142,6 +144,11 @@ export const vendBenchmark: Benchmark = {
     { flags: '--concurrency <n>', description: 'requests in flight', default: '32' },
     { flags: '--meters <n>', description: 'meters vended to (round-robin)', default: '100' },
     { flags: '--pool <n>', description: "PostgreSQL connections (the gateway's default)", default: '10' },
+    {
+      flags: '--pglite-thread <thread>',
+      description: "file-backed PGlite's thread: worker (the gateway's default) | main",
+      default: 'worker',
+    },
   ],
   async run(options, ctx) {
     const store = String(options.store ?? 'pglite');
@@ -162,9 +169,16 @@ export const vendBenchmark: Benchmark = {
         String(options.databaseUrl ?? ctx.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
       );
     }
+    const pgliteThread = String(options.pgliteThread ?? 'worker');
+    if (pgliteThread !== 'worker' && pgliteThread !== 'main')
+      throw new Error(`--pglite-thread must be worker or main, got ${pgliteThread}`);
+    // PGlite as `metergate gateway` runs it: file-backed, in a worker thread unless told otherwise.
+    const dataDir = pgDb ? undefined : mkdtempSync(join(os.tmpdir(), 'mg-bench-vend-'));
     let db: SqlDatabase | undefined;
     try {
-      db = pgDb ? await openDatabase({ url: pgDb.url, maxConnections: pool }) : await openDatabase();
+      db = pgDb
+        ? await openDatabase({ url: pgDb.url, maxConnections: pool })
+        : await openDatabase({ dataDir, pgliteThread });
       const world = await buildWorld(db, { meters: meterCount, social: false });
       const app = await buildVendingApp({
         db,
@@ -241,6 +255,7 @@ export const vendBenchmark: Benchmark = {
         concurrency,
         meters: meterCount,
         pool: store === 'postgres' ? pool : undefined,
+        pglite: store === 'pglite' ? `file-backed, ${pgliteThread} thread` : undefined,
         vendsPerSecond: median(roundStats.map((s) => s.vendsPerSecond)),
         p50Ms: median(roundStats.map((s) => s.p50Ms)),
         p99Ms: median(roundStats.map((s) => s.p99Ms)),
@@ -259,6 +274,7 @@ export const vendBenchmark: Benchmark = {
     } finally {
       await db?.close();
       await pgDb?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   },
 };

@@ -1,6 +1,10 @@
 import type { QueryOptions } from './sql-database.js';
 
-/** Messages from PgliteWorkerDatabase to its thread; each is answered by a WorkerReply with its id. */
+/**
+ * Messages from PgliteWorkerDatabase to its thread; each is answered by a WorkerReply with its id,
+ * except 'begin' (a failed BEGIN fails the transaction's statements instead). A query marked
+ * `lastInTransaction` commits its transaction before it is answered.
+ */
 export type WorkerRequest =
   | { op: 'query'; id: number; text: string; params: unknown[]; options?: QueryOptions; tx?: number }
   | { op: 'begin'; id: number; tx: number }

@@ -7,12 +7,48 @@ import { serializeError } from './pglite-worker-protocol.js';
 
 const port = parentPort!;
 const db = new PgliteDatabase({ dataDir: (workerData as { dataDir?: string }).dataDir });
-
-/** Open transactions: their executor and the end signal the owner sends. */
-const transactions = new Map<number, { tx: SqlExecutor; end: (commit: boolean) => void }>();
-/** Each open transaction's settlement (commit, rollback, or failure). */
-const ends = new Map<number, Promise<void>>();
 const ROLLBACK = Symbol('rollback');
+
+/**
+ * One transaction opened for the owner. The owner does not wait for BEGIN: its statements queue on
+ * `open` and a failed BEGIN fails them. `settled` is the transaction's outcome once ended.
+ */
+class OwnedTransaction {
+  readonly open: Promise<SqlExecutor>;
+  readonly settled: Promise<void>;
+  private finish!: (commit: boolean) => void;
+
+  constructor() {
+    let opened!: (tx: SqlExecutor) => void;
+    let failed!: (err: unknown) => void;
+    this.open = new Promise((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    this.open.catch(() => {});
+    this.settled = db.transaction(
+      (tx) =>
+        new Promise<void>((resolve, reject) => {
+          this.finish = (commit) => (commit ? resolve() : reject(ROLLBACK));
+          opened(tx);
+        }),
+    );
+    this.settled.catch(failed);
+  }
+
+  /** Commit or roll back; resolves when done (a rollback asked for is not an error). */
+  async end(commit: boolean): Promise<void> {
+    await this.open;
+    this.finish(commit);
+    try {
+      await this.settled;
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    }
+  }
+}
+
+const transactions = new Map<number, OwnedTransaction>();
 
 function reply(message: WorkerReply): void {
   port.postMessage(message);
@@ -26,59 +62,43 @@ async function answer(id: number, work: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function begin(id: number, txId: number): void {
-  let opened = false;
-  const done = db.transaction(
-    (tx) =>
-      new Promise<void>((resolve, reject) => {
-        opened = true;
-        transactions.set(txId, {
-          tx,
-          end: (commit) => (commit ? resolve() : reject(ROLLBACK)),
-        });
-        reply({ id, ok: true, value: null });
-      }),
-  );
-  done.then(
-    () => transactions.delete(txId),
-    (err) => {
-      transactions.delete(txId);
-      // BEGIN itself failed: the owner is still waiting for the begin answer.
-      if (!opened) reply({ id, ok: false, error: serializeError(err) });
-    },
-  );
-  ends.set(txId, done);
+async function endTransaction(txId: number, commit: boolean): Promise<void> {
+  const t = transactions.get(txId);
+  if (!t) throw new Error(`transaction ${txId} is not open`);
+  transactions.delete(txId);
+  await t.end(commit);
 }
 
 port.on('message', (m: WorkerRequest) => {
   switch (m.op) {
-    case 'query': {
-      const target = m.tx === undefined ? db : transactions.get(m.tx)?.tx;
-      if (!target) {
-        reply({ id: m.id, ok: false, error: { message: `transaction ${m.tx} is not open` } });
+    case 'query':
+      if (m.tx === undefined) {
+        void answer(m.id, () => db.query(m.text, m.params, m.options));
         return;
       }
-      void answer(m.id, () => target.query(m.text, m.params, m.options));
-      return;
-    }
-    case 'begin':
-      begin(m.id, m.tx);
-      return;
-    case 'end': {
-      const t = transactions.get(m.tx);
-      const done = ends.get(m.tx);
-      ends.delete(m.tx);
-      t?.end(m.commit);
       void answer(m.id, async () => {
+        const t = transactions.get(m.tx!);
+        if (!t) throw new Error(`transaction ${m.tx} is not open`);
+        if (!m.options?.lastInTransaction) return (await t.open).query(m.text, m.params, m.options);
+        // The body's last statement ends the transaction here, so the owner needs no 'end' trip:
+        // committed before the answer, or rolled back and the statement's error answered.
+        let result;
         try {
-          await done;
+          result = await (await t.open).query(m.text, m.params, m.options);
         } catch (err) {
-          if (err !== ROLLBACK) throw err;
+          await endTransaction(m.tx!, false).catch(() => undefined);
+          throw err;
         }
-        return null;
+        await endTransaction(m.tx!, true);
+        return result;
       });
       return;
-    }
+    case 'begin':
+      transactions.set(m.tx, new OwnedTransaction());
+      return;
+    case 'end':
+      void answer(m.id, () => endTransaction(m.tx, m.commit));
+      return;
     case 'exec':
       void answer(m.id, () => db.exec(m.sql));
       return;
