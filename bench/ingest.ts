@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import pg from 'pg';
+import { PgliteWorkerDatabase } from '../gateway/db/index.js';
 import { Gateway, InfluxReadingStore, type StoreKind } from '../gateway/index.js';
 import { machineInfo, percentile } from './machine.js';
 import type { Benchmark } from './types.js';
@@ -179,7 +181,9 @@ export const ingestBenchmark: Benchmark = {
       const gw = new Gateway({
         store,
         databaseUrl,
-        dataDir: store === 'pglite' ? dataDir : undefined,
+        // Like a deployment: the gateway's own SQL (live state, rollups; readings too with pglite) is
+        // file-backed PGlite unless the store is PostgreSQL.
+        dataDir: store === 'postgres' ? undefined : dataDir,
         influx,
         mqtt: { url: `mqtt://127.0.0.1:${devices.port}`, prefix, clientId: `bench-gw-${run}` },
         http: false,
@@ -203,6 +207,12 @@ export const ingestBenchmark: Benchmark = {
       });
       const started = Date.now();
       const cpu0 = process.cpuUsage();
+      const dbThread = gw.db instanceof PgliteWorkerDatabase ? gw.db : undefined;
+      const elu0 = {
+        gateway: nodePerformance.eventLoopUtilization(),
+        devices: devices.worker.performance.eventLoopUtilization(),
+        database: dbThread?.eventLoopUtilization(),
+      };
       // Closed loop: the devices learn what is stored and keep at most --in-flight readings between
       // publish and storage, so the latency measured is the pipeline's, not a queue that grows for
       // as long as the offered rate exceeds the stored one.
@@ -211,6 +221,15 @@ export const ingestBenchmark: Benchmark = {
       const drainEnd = Date.now() + 60_000;
       while (stored < published && Date.now() < drainEnd) await new Promise((r) => setTimeout(r, 50));
       const cpu = process.cpuUsage(cpu0);
+      const busy = (e: { utilization: number } | undefined) =>
+        e ? Math.round(e.utilization * 100) / 100 : undefined;
+      // How busy each thread was: the one near 1 is the bottleneck; all together, whether the two
+      // cores were shared out or one thread waited on another.
+      const threads = {
+        gateway: busy(nodePerformance.eventLoopUtilization(elu0.gateway)),
+        devices: busy(devices.worker.performance.eventLoopUtilization(elu0.devices)),
+        database: busy(elu0.database && dbThread?.eventLoopUtilization(elu0.database)),
+      };
       const elapsed = (lastStoredAt - started) / 1000;
       const inStore = await gw.store!.count();
       const stats = gw.ingest!.snapshot();
@@ -240,6 +259,7 @@ export const ingestBenchmark: Benchmark = {
         // PGlite the database too) per stored reading: what a neighbour on the machine cannot skew.
         // Two cores give 100 µs per reading at 20,000 readings/s.
         processCpuUsPerReading: Math.round(((cpu.user + cpu.system) / stored) * 10) / 10,
+        threadBusy: threads,
         batches: stats.batches,
         storeErrors: stats.storeErrors,
         deadLettered: stats.deadLettered,

@@ -44,6 +44,20 @@ interface Internals {
 }
 
 /**
+ * `fn`, callable any number of times, run once. The per-message closures of the hot path come from
+ * factories like this one: returned anonymous, they escape the `__name()` wrapper that tsx (esbuild
+ * keepNames) puts around each named closure, a defineProperty per message.
+ */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
+/**
  * MessageBus over mqtt.js. Ack-after-write: mqtt.js sends a QoS 1 PUBACK as soon as its packet
  * pipeline has handled the PUBLISH, and its only hooks for delaying it (`customHandleAcks`,
  * `handleMessage`) stall that pipeline one message at a time. So the PUBACK mqtt.js produces is
@@ -229,20 +243,9 @@ export class MqttBus implements MessageBus {
     generation: PendingAck[],
     send: SendPacket,
   ): void {
-    let remaining = matching.length;
-    const ackOne = () => {
-      if (!entry || entry.acked) return;
-      if (--remaining > 0) return;
-      entry.acked = true;
-      if (generation === this.pending) this.flush(send);
-    };
+    const ackOne = this.acknowledger(matching.length, entry, generation, send);
     for (const h of matching) {
-      let done = false;
-      const ack = () => {
-        if (done) return;
-        done = true;
-        ackOne();
-      };
+      const ack = once(ackOne);
       const message = {
         topic,
         payload,
@@ -262,6 +265,22 @@ export class MqttBus implements MessageBus {
         ack();
       }
     }
+  }
+
+  /** Marks the message acknowledged once each of its `handlers` has acknowledged it. */
+  private acknowledger(
+    handlers: number,
+    entry: PendingAck | undefined,
+    generation: PendingAck[],
+    send: SendPacket,
+  ): () => void {
+    let remaining = handlers;
+    return () => {
+      if (!entry || entry.acked) return;
+      if (--remaining > 0) return;
+      entry.acked = true;
+      if (generation === this.pending) this.flush(send);
+    };
   }
 
   async subscribe(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { encodeCopyText } from './copy-text.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './pglite-worker-protocol.js';
 import type { QueryOptions, QueryResult, SqlDatabase, SqlExecutor } from './sql-database.js';
@@ -43,6 +44,11 @@ export class PgliteWorkerDatabase implements SqlDatabase {
     worker.on('exit', (code) => this.fail(new Error(`the PGlite thread exited (code ${code})`)));
     await ready;
     return this;
+  }
+
+  /** Event-loop utilisation of the database thread since `since` (see performance.eventLoopUtilization). */
+  eventLoopUtilization(since?: EventLoopUtilization): EventLoopUtilization | undefined {
+    return this.worker?.performance.eventLoopUtilization(since);
   }
 
   private fail(err: Error): void {

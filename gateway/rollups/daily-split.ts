@@ -66,6 +66,12 @@ export function splitAcrossDays(
   return out;
 }
 
+function dayName(names: Map<number, string>, dayNumber: number): string {
+  let n = names.get(dayNumber);
+  if (n === undefined) names.set(dayNumber, (n = dayOf(dayNumber * DAY_MS)));
+  return n;
+}
+
 /**
  * Fold consecutive points (sorted by ts, distinct ts) into per-day accumulators. `previous`, when
  * given, is the newest point already folded in before `points[0]` (its sample is not counted again).
@@ -77,29 +83,26 @@ export function foldPoints(
   keep?: (day: string) => boolean,
 ): Map<string, DayAccumulator> {
   // Hot path (every ingest batch): days are keyed by their integer number and named once each.
+  // No closures here: under tsx (esbuild keepNames) each named closure costs a defineProperty.
   const names = new Map<number, string>();
-  const name = (dayNumber: number): string => {
-    let n = names.get(dayNumber);
-    if (n === undefined) names.set(dayNumber, (n = dayOf(dayNumber * DAY_MS)));
-    return n;
-  };
-  const kept = (dayNumber: number) => !keep || keep(name(dayNumber));
   const days = new Map<string, DayAccumulator>();
   let prev = previous;
   for (const p of points) {
     const dn = Math.floor(p.ts / DAY_MS);
-    if (kept(dn)) {
-      const a = acc(days, name(dn));
+    const day = dayName(names, dn);
+    const inWindow = !keep || keep(day);
+    if (inWindow) {
+      const a = acc(days, day);
       if (a.firstValue === null) a.firstValue = p.value;
       a.lastValue = p.value;
       a.samples++;
     }
     if (prev) {
       const { delta, reset } = registerDelta(prev.value, p.value);
-      if (reset && kept(dn)) acc(days, name(dn)).resets++;
+      if (reset && inWindow) acc(days, day).resets++;
       if (delta > 0) {
         if (Math.floor(prev.ts / DAY_MS) === dn) {
-          if (kept(dn)) acc(days, name(dn)).consumption += delta;
+          if (inWindow) acc(days, day).consumption += delta;
         } else {
           for (const part of splitAcrossDays(prev.ts, p.ts, delta)) {
             if (!keep || keep(part.day)) acc(days, part.day).consumption += part.amount;
