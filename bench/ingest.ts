@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import pg from 'pg';
-import { PgliteWorkerDatabase } from '../gateway/db/index.js';
+import { PgliteWorkerDatabase, startTsWorker } from '../gateway/db/index.js';
 import { Gateway, InfluxReadingStore, type StoreKind } from '../gateway/index.js';
 import { machineInfo, percentile } from './machine.js';
 import type { Benchmark } from './types.js';
@@ -26,10 +26,9 @@ async function startDevices(
   publishers: number,
   window: number,
 ): Promise<WorkerHandle> {
-  // The worker runs TypeScript like the CLI does: register tsx's loader in it, then import the file.
-  const entry = new URL('./ingest-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { prefix, meters, publishers, window } });
+  const worker = startTsWorker(new URL('./ingest-worker.ts', import.meta.url), {
+    workerData: { prefix, meters, publishers, window },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port: number }) => resolve(m.port));
     worker.once('error', reject);
