@@ -105,7 +105,11 @@ export class Gateway {
   async start(): Promise<void> {
     const kind = this.storeKind();
     const o = this.options;
-    const db = await openDatabase({ url: o.databaseUrl, dataDir: o.dataDir });
+    const db = await openDatabase({
+      url: o.databaseUrl,
+      dataDir: o.dataDir,
+      log: (level, message) => this.log(level, message),
+    });
     this.db = db;
     await runMigrations(db, [...READINGS_MIGRATIONS, ...ROLLUP_MIGRATIONS]);
     const store: ReadingStore =

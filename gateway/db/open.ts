@@ -15,6 +15,8 @@ export interface OpenDatabaseOptions {
    * gateway use both cores, or this thread. An in-memory PGlite (tests) always runs on this thread.
    */
   pgliteThread?: 'worker' | 'main';
+  /** Where the PGlite thread reports that it died and was restarted. */
+  log?: (level: 'warn' | 'error', message: string) => void;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
@@ -25,5 +27,5 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<S
   const dataDir = join(options.dataDir, 'pglite');
   return options.pgliteThread === 'main'
     ? new PgliteDatabase({ dataDir }).start()
-    : new PgliteWorkerDatabase({ dataDir }).start();
+    : new PgliteWorkerDatabase({ dataDir, log: options.log }).start();
 }

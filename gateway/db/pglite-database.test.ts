@@ -26,6 +26,26 @@ describe('PGlite file-backed', () => {
     }
   });
 
+  it('starts a new thread on the same data when its thread dies; committed data survives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-pglite-'));
+    const logged: string[] = [];
+    const db = await new PgliteWorkerDatabase({ dataDir: dir, log: (_l, m) => logged.push(m) }).start();
+    try {
+      await db.exec('CREATE TABLE kept (v text)');
+      await db.query('INSERT INTO kept VALUES ($1)', ['committed']);
+      // What a WebAssembly trap would do: the thread goes away under a statement in flight.
+      const inFlight = db.query('SELECT pg_sleep(5)');
+      await (db as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await expect(inFlight).rejects.toThrow(/PGlite thread exited/);
+      expect((await db.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'committed' }]);
+      expect(db.restarts).toBe(1);
+      expect(logged.join('\n')).toMatch(/PGlite thread exited .*restarting/);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps data across a restart when it runs in a worker thread, and refuses calls once closed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mg-pglite-'));
     try {

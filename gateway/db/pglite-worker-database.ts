@@ -8,28 +8,56 @@ import { startTsWorker } from './ts-worker.js';
 // Distributes Omit over the request union, so each op keeps its own fields.
 type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
+/** Waits before a restart after the thread died: 0.1 s, doubling to at most 5 s. */
+const RESTART_DELAY_MS = { first: 100, max: 5000 };
+
 /**
  * The embedded PGlite database in a thread of its own. PGlite runs PostgreSQL as WebAssembly on the
  * thread that calls it; on the gateway's thread, every statement (the ingest's COPY and upserts most
  * of all) competes with MQTT, validation and HTTP for one core. In a worker, the database uses the
  * machine's other core while the gateway thread keeps taking readings in. Same contract as
- * PgliteDatabase, which the worker runs; a thread that dies fails every pending and later call.
+ * PgliteDatabase, which the worker runs.
+ *
+ * Should the thread die (a WebAssembly trap, running out of memory), every call in flight fails with
+ * the reason and a new thread opens the same data directory (PostgreSQL recovers it from its WAL);
+ * calls made meanwhile wait for it. What was not committed is lost, as after any crash, and what was
+ * committed is there: the callers' retries (ingest batches, jobs) carry on.
  */
 export class PgliteWorkerDatabase implements SqlDatabase {
   readonly kind = 'pglite' as const;
   private worker: Worker | undefined;
+  /** Set while a thread is starting; calls queue behind it. */
+  private starting: Promise<void> | undefined;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
   private nextTx = 1;
-  private failure: Error | undefined;
+  private closed: Error | undefined;
+  private restartDelay = RESTART_DELAY_MS.first;
+  private restartCount = 0;
 
-  constructor(private readonly options: { dataDir?: string } = {}) {}
+  constructor(
+    private readonly options: {
+      dataDir?: string;
+      log?: (level: 'warn' | 'error', message: string) => void;
+    } = {},
+  ) {}
 
   async start(): Promise<this> {
+    await this.spawn();
+    return this;
+  }
+
+  /** How many times the thread died and was started again. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  private spawn(): Promise<void> {
     const worker = startTsWorker(new URL('./pglite-worker.ts', import.meta.url), {
       workerData: { dataDir: this.options.dataDir },
     });
     this.worker = worker;
+    let lastError: Error | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       this.pending.set(0, { resolve: () => resolve(), reject });
     });
@@ -40,10 +68,29 @@ export class PgliteWorkerDatabase implements SqlDatabase {
       if (m.ok) p.resolve(m.value);
       else p.reject(deserializeError(m.error));
     });
-    worker.on('error', (err) => this.fail(err));
-    worker.on('exit', (code) => this.fail(new Error(`the PGlite thread exited (code ${code})`)));
-    await ready;
-    return this;
+    worker.on('error', (err) => (lastError = err));
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      const why = `the PGlite thread exited (code ${code})${lastError ? `: ${lastError.message}` : ''}`;
+      this.failPending(new Error(why));
+      if (this.closed) return;
+      this.worker = undefined;
+      this.restartCount++;
+      this.options.log?.('error', `${why}; restarting it in ${this.restartDelay} ms`);
+      const delay = this.restartDelay;
+      this.restartDelay = Math.min(this.restartDelay * 2, RESTART_DELAY_MS.max);
+      this.starting = new Promise<void>((r) => setTimeout(r, delay))
+        .then(() => this.spawn())
+        .then(() => {
+          this.restartDelay = RESTART_DELAY_MS.first;
+        })
+        .finally(() => {
+          this.starting = undefined;
+        });
+      // A failed restart shows in the calls waiting on it; its thread's exit schedules the next one.
+      this.starting.catch(() => {});
+    });
+    return ready;
   }
 
   /** Event-loop utilisation of the database thread since `since` (see performance.eventLoopUtilization). */
@@ -51,25 +98,29 @@ export class PgliteWorkerDatabase implements SqlDatabase {
     return this.worker?.performance.eventLoopUtilization(since);
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(this.failure);
+  private failPending(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
 
   private call<T>(request: Request): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(this.closed);
+    if (this.starting) return this.starting.then(() => this.call<T>(request));
     if (!this.worker) return Promise.reject(new Error('PgliteWorkerDatabase used before start()'));
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker!.postMessage({ ...request, id });
+      worker.postMessage({ ...request, id });
     });
   }
 
   /** A request with no answer ('begin'); whatever fails shows in the calls that follow it. */
   private post(request: Request): void {
-    if (!this.failure && this.worker) this.worker.postMessage({ ...request, id: this.nextId++ });
+    if (this.closed) return;
+    const send = () => this.worker?.postMessage({ ...request, id: this.nextId++ });
+    if (this.starting) void this.starting.then(send, () => {});
+    else send();
   }
 
   query<T = Record<string, unknown>>(
@@ -117,15 +168,12 @@ export class PgliteWorkerDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    await this.starting?.catch(() => {});
     const worker = this.worker;
-    if (!worker || this.failure) {
-      this.worker = undefined;
-      await worker?.terminate();
-      return;
-    }
-    await this.call<void>({ op: 'close' });
-    this.failure = new Error('PgliteWorkerDatabase is closed');
+    if (worker) await this.call<void>({ op: 'close' }).catch(() => {});
+    this.closed = new Error('PgliteWorkerDatabase is closed');
     this.worker = undefined;
-    await worker.terminate();
+    await worker?.terminate();
   }
 }
