@@ -112,7 +112,12 @@ parentPort!.on(
       if (clients.length === 0) {
         clients = await Promise.all(
           Array.from({ length: data.publishers }, (_, i) =>
-            mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `bench-pub-${i}`, clean: true }),
+            // No per-packet `debug` tracing in the simulated meters (see gateway/bus/mqtt-bus.ts).
+            mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+              clientId: `bench-pub-${i}`,
+              clean: true,
+              log: () => {},
+            }),
           ),
         );
       }

@@ -68,6 +68,7 @@ async function startDevices(
 async function bareThroughput(devices: WorkerHandle, prefix: string, seconds: number): Promise<number> {
   const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${devices.port}`, {
     clientId: 'bench-bare',
+    log: () => {}, // as the gateway's and the devices' clients: no per-packet debug tracing
     clean: true,
   });
   let received = 0;
