@@ -14,7 +14,7 @@ import {
   requireMosquitto,
   requirePostgres,
 } from '../../test/support/services.js';
-import { PostgresDatabase } from '../db/index.js';
+import { PgliteWorkerDatabase, PostgresDatabase, type SqlDatabase } from '../db/index.js';
 import { Gateway } from '../gateway.js';
 import { SqlReadingStore, type ReadingStore } from '../readings/index.js';
 import { SqlRollupStore } from '../rollups/index.js';
@@ -74,7 +74,7 @@ class Publisher {
 
 async function expectExactlyOnce(
   store: ReadingStore,
-  db: PostgresDatabase | undefined,
+  db: SqlDatabase | undefined,
   pub: Publisher,
   perMeter: number,
 ) {
@@ -246,6 +246,48 @@ describe('faults: every published reading is stored exactly once', () => {
       const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
       await cleaner.endAsync();
       if (influx) await killHard(influx);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('survives its embedded PGlite thread dying mid-stream, twice (file-backed store, Mosquitto)', async () => {
+    await requireMosquitto();
+    const run = randomBytes(3).toString('hex');
+    const dir = mkdtempSync(join(tmpdir(), 'mg-pglite-crash-'));
+    const topics = new TopicScheme(`mgpgl-${run}/v1`);
+    const clientId = `gw-pgl-${run}`;
+    const gw = new Gateway({
+      store: 'pglite',
+      dataDir: dir,
+      mqtt: { url: SERVICES.mqtt, prefix: topics.prefix, clientId },
+      http: false,
+      ingest: { batchSize: 200, batchIntervalMs: 50 },
+    });
+    const client = await mqtt.connectAsync(SERVICES.mqtt, { clientId: `pub-pgl-${run}`, clean: false });
+    try {
+      await gw.start();
+      const db = gw.db as PgliteWorkerDatabase;
+      expect(db).toBeInstanceOf(PgliteWorkerDatabase);
+      // What a WebAssembly trap or an out-of-memory abort would do to the database thread.
+      const crash = () => (db as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      const store = gw.store!;
+      const meters = Array.from({ length: 4 }, (_, i) => `p${i}-${run}`);
+      const pub = new Publisher(client, topics, meters, Date.UTC(2026, 10, 3));
+      const perMeter = 300;
+      pub.start(perMeter, 20);
+      await until('some stored', async () => (await store.count()) > 100);
+      await crash();
+      await until('a third stored after the restart', async () => (await store.count()) > 400);
+      await crash();
+      await pub.done();
+      await expectExactlyOnce(store, db, pub, perMeter);
+      expect(db.restarts).toBe(2);
+      expect(gw.ingest!.snapshot().storeErrors).toBeGreaterThan(0);
+    } finally {
+      await gw.stop();
+      await client.endAsync();
+      const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
+      await cleaner.endAsync();
       rmSync(dir, { recursive: true, force: true });
     }
   });
