@@ -121,6 +121,12 @@ function startGatewayProcess(
   return { child, ready, log: () => out };
 }
 
+/** Ends the broker's persistent session of `clientId` (a clean connect), so Mosquitto forgets it. */
+async function dropSession(clientId: string): Promise<void> {
+  const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
+  await cleaner.endAsync();
+}
+
 async function killHard(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -167,8 +173,7 @@ describe('faults: every published reading is stored exactly once', () => {
     } finally {
       await killHard(gw.child);
       await client.endAsync();
-      const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
-      await cleaner.endAsync();
+      await dropSession(clientId);
       await db.close();
       await t.drop();
       rmSync(dir, { recursive: true, force: true });
@@ -243,8 +248,7 @@ describe('faults: every published reading is stored exactly once', () => {
     } finally {
       await gw.stop();
       await client.endAsync();
-      const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
-      await cleaner.endAsync();
+      await dropSession(clientId);
       if (influx) await killHard(influx);
       rmSync(dir, { recursive: true, force: true });
     }
@@ -286,8 +290,7 @@ describe('faults: every published reading is stored exactly once', () => {
     } finally {
       await gw.stop();
       await client.endAsync();
-      const cleaner = await mqtt.connectAsync(SERVICES.mqtt, { clientId, clean: true });
-      await cleaner.endAsync();
+      await dropSession(clientId);
       rmSync(dir, { recursive: true, force: true });
     }
   });
