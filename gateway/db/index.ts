@@ -1,5 +1,5 @@
 export type { SqlDatabase, SqlExecutor, QueryResult, QueryOptions, IsolationLevel } from './sql-database.js';
-export { copyStatement } from './sql-database.js';
+export { copyStatement, isUniqueViolation } from './sql-database.js';
 export { encodeCopyText, copyField } from './copy-text.js';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './pglite-database.js';
 export { PgliteWorkerDatabase } from './pglite-worker-database.js';

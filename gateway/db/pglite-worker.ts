@@ -2,8 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PgliteDatabase } from './pglite-database.js';
 import type { SqlExecutor } from './sql-database.js';
-import type { WorkerReply, WorkerRequest } from './pglite-worker-protocol.js';
-import { serializeError } from './pglite-worker-protocol.js';
+import { serializeError, type WorkerReply, type WorkerRequest } from './pglite-worker-protocol.js';
 
 const port = parentPort!;
 const db = new PgliteDatabase({ dataDir: (workerData as { dataDir?: string }).dataDir });

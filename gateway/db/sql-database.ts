@@ -62,6 +62,11 @@ export function copyStatement(table: string, columns: readonly string[]): string
   return `COPY ${id(table)} (${columns.map(id).join(', ')})`;
 }
 
+/** SQLSTATE 23505: the statement would have stored a second row under a unique key. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === '23505';
+}
+
 export const INT8_OID = 20;
 export const NUMERIC_OID = 1700;
 

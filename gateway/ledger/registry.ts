@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type, type Static } from '@sinclair/typebox';
 import { parsePan, validateMeterKey, hexToBytes, type MeterKey } from '../../token-engine/index.js';
 import { ApiError } from '../auth/index.js';
-import type { SqlExecutor } from '../db/index.js';
+import { isUniqueViolation, type SqlExecutor } from '../db/index.js';
 import type { KeyVault } from '../keys/index.js';
 import { validateTariffDefinition, type Tariff } from '../tariffs/index.js';
 import { LedgerErrorCodes } from './errors.js';
@@ -291,7 +291,7 @@ export async function getMeter(db: SqlExecutor, id: string): Promise<MeterRow | 
 
 export function mapConstraint(err: unknown, what: string): unknown {
   const code = (err as { code?: string }).code;
-  if (code === '23505') return new ApiError(409, LedgerErrorCodes.exists, `${what} already exists`);
+  if (isUniqueViolation(err)) return new ApiError(409, LedgerErrorCodes.exists, `${what} already exists`);
   if (code === '23503')
     return new ApiError(
       400,

@@ -1,5 +1,5 @@
 import { isConsumptionRegister } from '../../protocol/index.js';
-import type { SqlDatabase } from '../db/index.js';
+import { isUniqueViolation, type SqlDatabase } from '../db/index.js';
 import type { RegisterPoint } from '../rollups/index.js';
 import {
   RESOLUTION_MS,
@@ -19,7 +19,6 @@ ON CONFLICT (meter_id, ts) DO UPDATE SET seq = excluded.seq, "values" = excluded
   quality = excluded.quality, source = excluded.source, historical = excluded.historical, stored_at = now()`;
 
 const COPY_COLUMNS = ['meter_id', 'ts', 'seq', 'values', 'quality', 'source', 'historical'] as const;
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Readings in the gateway's SQL database: PGlite (embedded default) or PostgreSQL, same SQL.
@@ -74,7 +73,7 @@ export class SqlReadingStore implements ReadingStore {
         this.counts.copied++;
         return;
       } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        if (!isUniqueViolation(err)) throw err;
         this.counts.conflicts++;
         this.upsertsLeft = this.upsertAfterConflict;
       }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { ApiError, type Principal } from '../auth/index.js';
-import { runMigrations, type SqlDatabase, type SqlExecutor } from '../db/index.js';
+import { isUniqueViolation, runMigrations, type SqlDatabase, type SqlExecutor } from '../db/index.js';
 import type { KeyVault } from '../keys/index.js';
 import { LedgerErrorCodes } from '../ledger/errors.js';
 import { LEDGER_MIGRATIONS } from '../ledger/migrations.js';
@@ -49,8 +49,6 @@ export interface VendRequest {
   /** …or units wanted (kWh / m³). */
   units?: number;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Prepaid vending over the ledger, usable without HTTP (the fastify plugin is a thin layer on it). */
 export class VendingService {
@@ -105,7 +103,7 @@ export class VendingService {
         return build(tx, meter);
       });
     } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      if (!isUniqueViolation(err)) throw err;
       const previous = await findPrevious(this.db, requestId, hash);
       if (!previous) throw err;
       result = previous;
