@@ -21,6 +21,47 @@ export const MODULES = {
 const ALL = Object.keys(MODULES);
 
 /**
+ * The same rule one level down, inside `gateway/`: the domains and the lower domains each may use.
+ * A domain reaches another only through that domain's `index.ts`; a lower domain never imports a
+ * higher one. `prepaid` may use `billing` because a prepaid sale is priced by the same tariffs.
+ */
+export const GATEWAY_DOMAINS = {
+  platform: [],
+  metering: ['platform'],
+  billing: ['platform', 'metering'],
+  prepaid: ['platform', 'metering', 'billing'],
+  customers: ['platform', 'metering', 'billing', 'prepaid'],
+  // The network in the field: locations, map, outages, reading rounds, work orders (issue 26).
+  field: ['platform', 'metering', 'billing', 'prepaid', 'customers'],
+};
+const DOMAINS = Object.keys(GATEWAY_DOMAINS);
+
+/**
+ * @param {string} self
+ * @param {boolean} isTest test files may reach into an allowed domain's test fixtures
+ */
+function domainPatterns(self, isTest) {
+  const allowed = /** @type {Record<string,string[]>} */ (GATEWAY_DOMAINS)[self] ?? [];
+  const patterns = [];
+  for (const other of DOMAINS) {
+    if (other === self) continue;
+    if (allowed.includes(other)) {
+      if (isTest) continue;
+      patterns.push({
+        group: [`**/${other}/**`, `!**/${other}/index.js`, `!**/${other}/index.ts`, '!**/protocol/**'],
+        message: `Import gateway/${other}/ only through its public entry gateway/${other}/index.js.`,
+      });
+    } else {
+      patterns.push({
+        group: [`**/${other}`, `**/${other}/**`, '!**/simulators/**'],
+        message: `gateway/${self}/ may not depend on gateway/${other}/ (allowed: ${allowed.join(', ') || 'nothing internal'}).`,
+      });
+    }
+  }
+  return patterns;
+}
+
+/**
  * @param {string} self
  * @param {boolean} isTest test files may also use the shared test support in test/
  */
@@ -46,7 +87,14 @@ function boundaryPatterns(self, isTest) {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dashboards/dist/**', 'coverage/**', '.data/**', 'test/lint-fixtures/**'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'dashboards/dist/**',
+      'coverage/**',
+      '.data/**',
+      'test/lint-fixtures/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -62,6 +110,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Plain Node scripts (build steps) run outside TypeScript: give them Node's globals.
+  {
+    files: ['**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
   ...ALL.map((mod) => ({
     files: [`${mod}/**/*.ts`, `${mod}/**/*.js`],
     ignores: [`${mod}/**/*.test.ts`],
@@ -70,5 +123,25 @@ export default tseslint.config(
   ...ALL.map((mod) => ({
     files: [`${mod}/**/*.test.ts`],
     rules: { 'no-restricted-imports': ['error', { patterns: boundaryPatterns(mod, true) }] },
+  })),
+  // Later entries replace the rule's options for the same file, so a domain's files carry both lists.
+  ...DOMAINS.map((dom) => ({
+    files: [`gateway/${dom}/**/*.ts`],
+    ignores: [`gateway/${dom}/**/*.test.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...boundaryPatterns('gateway', false), ...domainPatterns(dom, false)] },
+      ],
+    },
+  })),
+  ...DOMAINS.map((dom) => ({
+    files: [`gateway/${dom}/**/*.test.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...boundaryPatterns('gateway', true), ...domainPatterns(dom, true)] },
+      ],
+    },
   })),
 );

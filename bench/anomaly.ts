@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { openDatabase, PgliteDatabase, runMigrations, type SqlDatabase } from '../gateway/db/index.js';
+import {
+  openDatabase,
+  PgliteDatabase,
+  runMigrations,
+  type SqlDatabase,
+} from '../gateway/platform/db/index.js';
 import {
   ANALYTICS_MIGRATIONS,
   AnomalyScanner,
@@ -18,8 +23,8 @@ import {
   type MeterSeries,
   type ScanReport,
   type ThresholdConfig,
-} from '../gateway/analytics/index.js';
-import { ROLLUP_MIGRATIONS } from '../gateway/rollups/index.js';
+} from '../gateway/metering/analytics/index.js';
+import { ROLLUP_MIGRATIONS } from '../gateway/metering/rollups/index.js';
 import { dailyHistory, type Anomaly } from '../simulators/index.js';
 import { machineInfo, median } from './machine.js';
 import type { Benchmark } from './types.js';
@@ -73,6 +78,11 @@ export const anomalyBenchmark: Benchmark = {
       default: '1000',
     },
     { flags: '--seed <n>', description: 'data-set seed', default: '2026' },
+    {
+      flags: '--sizes <list>',
+      description:
+        'scan curve: the SQL fleet grown to each size in turn (e.g. 10000,100000,300000,1000000), one full scan timed at each (scanSeconds)',
+    },
   ],
   async run(options) {
     const meters = Number(options.meters ?? 100_000);
@@ -142,8 +152,12 @@ export const anomalyBenchmark: Benchmark = {
       const medianRun = reports[times.indexOf(scanMs)] ?? reports[0]!;
       const e2eRate = scanMeters / (scanMs / 1000);
       if (url) await resetTables(db);
+      const sizes = parseSizes(options.sizes);
+      const curve = sizes.length ? await scanCurve(url, sizes, seed + 2, asOf, options) : undefined;
       return {
         benchmark: 'anomaly',
+        // The curve (--sizes): seconds of one full scan by fleet size, measured, not extrapolated.
+        ...(curve ? { scanSeconds: curve.scanSeconds, curve: curve.steps } : {}),
         machine: machineInfo(),
         // What else the machine was doing is part of the result: report it, do not assume it.
         loadAverage: loadAverage(),
@@ -196,6 +210,74 @@ export const anomalyBenchmark: Benchmark = {
   },
 };
 
+function parseSizes(value: unknown): number[] {
+  if (value === undefined || value === false) return [];
+  const sizes = String(value).split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error('--sizes must be a comma-separated list of positive integers');
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/**
+ * The scan curve: one table grown to each size in turn (the meters added by COPY on PostgreSQL, then
+ * the key and statistics rebuilt, as loadScanFleet does), and at each size one full AnomalyScanner
+ * scan timed, with the CPU it used here and in the database's backends.
+ */
+async function scanCurve(
+  url: string | undefined,
+  sizes: number[],
+  seed: number,
+  asOf: number,
+  options: Record<string, unknown>,
+): Promise<{ scanSeconds: Record<string, number>; steps: Record<string, unknown>[] }> {
+  const db: SqlDatabase = url ? await openDatabase({ url }) : await new PgliteDatabase().start();
+  try {
+    if (url) await resetTables(db);
+    await runMigrations(db, [...ROLLUP_MIGRATIONS, ...ANALYTICS_MIGRATIONS]);
+    const context: LoadedFleet['context'] = new Map();
+    const scanner = new AnomalyScanner({
+      source: new SqlDailyBatchSource({ db, readAhead: Math.max(1, Number(options.readAhead ?? 2)) }),
+      store: new SqlAnomalyStore({ db }),
+      context: new StaticMeterContext({ meters: context }),
+      thresholds: THRESHOLDS,
+      batchSize: Math.max(1, Number(options.batchSize ?? 1000)),
+    });
+    const scanSeconds: Record<string, number> = {};
+    const steps: Record<string, unknown>[] = [];
+    let loaded = 0;
+    let rows = 0;
+    for (const size of sizes) {
+      const load = await loadScanFleet(db, url, { seed, asOf, days: 460 }, size, loaded);
+      for (const [id, c] of load.fleet.context) context.set(id, c);
+      rows += load.fleet.rows;
+      loaded = size;
+      await db.query('DELETE FROM analytics_anomalies');
+      const node0 = process.cpuUsage();
+      const server0 = url ? await serverCpu(db) : undefined;
+      const report = await scanner.scan({ asOf: AS_OF, obis: OBIS });
+      const node = process.cpuUsage(node0);
+      const server1 = server0 ? await serverCpu(db) : undefined;
+      const cpuMs = (node.user + node.system) / 1000 + (server0 && server1 ? cpuSpent(server0, server1) : 0);
+      scanSeconds[String(size)] = Math.round(report.elapsedMs / 100) / 10;
+      steps.push({
+        meters: size,
+        rows,
+        load: load.timings,
+        scanMs: Math.round(report.elapsedMs),
+        metersPerSec: Math.round(size / (report.elapsedMs / 1000)),
+        cpuMicrosPerMeter: Math.round((cpuMs * 1000) / size),
+        phasesMs: Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, Math.round(v)])),
+        detections: report.detections,
+        loadAverage: loadAverage(),
+      });
+    }
+    if (url) await resetTables(db);
+    return { scanSeconds, steps };
+  } finally {
+    await db.close();
+  }
+}
+
 function loadAverage(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
 }
@@ -211,16 +293,17 @@ async function loadScanFleet(
   url: string | undefined,
   model: LoadModelOptions,
   meters: number,
+  from = 0,
 ): Promise<{ fleet: LoadedFleet; timings: Record<string, number> }> {
   const t0 = performance.now();
   if (!url) {
-    const fleet = await loadFleetIntoSql(db, model, 0, meters);
+    const fleet = await loadFleetIntoSql(db, model, from, meters);
     await db.exec('VACUUM ANALYZE daily_consumption');
     return { fleet, timings: { totalMs: Math.round(performance.now() - t0) } };
   }
   // The bench's own freshly created table (resetTables): nothing else reads it meanwhile.
-  await db.exec('ALTER TABLE daily_consumption DROP CONSTRAINT daily_consumption_pkey');
-  const fleet = await loadFleetIntoSql(db, model, 0, meters, { copyUrl: url });
+  await db.exec('ALTER TABLE daily_consumption DROP CONSTRAINT IF EXISTS daily_consumption_pkey');
+  const fleet = await loadFleetIntoSql(db, model, from, meters, { copyUrl: url });
   const t1 = performance.now();
   // One multi-statement exec runs on one connection, so the SET applies to the ALTER.
   await db.exec(

@@ -6,9 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { IndexedMemoryPersistence } from '../broker/index.js';
+import { currentThreadId } from './ingest-thread-cpu.js';
 
 interface Data {
-  prefix: string;
   meters: number;
   publishers: number;
   window: number;
@@ -16,6 +16,8 @@ interface Data {
 interface PublishCommand {
   cmd: 'publish';
   seconds: number;
+  /** Topic prefix of this phase (the bare broker's subscriber and the gateway listen on different ones). */
+  prefix: string;
   /** Readings sent but not yet reported stored, at most (0: no bound). */
   inFlight: number;
 }
@@ -59,6 +61,7 @@ function payload(m: SimulatedMeter): string {
 }
 
 async function publishFor(
+  prefix: string,
   seconds: number,
   inFlight: number,
 ): Promise<{ published: number; seconds: number }> {
@@ -76,7 +79,8 @@ async function publishFor(
     clients.map(async (client, c) => {
       const meters = Array.from({ length: perClient }, (_, i): SimulatedMeter => {
         const id = `bench-${c * perClient + i}`;
-        return (simulated[id] ??= { id, topic: `${data.prefix}/meters/${id}/reading`, lastTs: 0, seq: 0 });
+        const key = `${prefix}/${id}`;
+        return (simulated[key] ??= { id, topic: `${prefix}/meters/${id}/reading`, lastTs: 0, seq: 0 });
       });
       let inflight = 0;
       let i = 0;
@@ -121,7 +125,7 @@ parentPort!.on(
           ),
         );
       }
-      parentPort!.postMessage({ done: await publishFor(msg.seconds, msg.inFlight) });
+      parentPort!.postMessage({ done: await publishFor(msg.prefix, msg.seconds, msg.inFlight) });
     } else {
       await Promise.all(clients.map((c) => c.endAsync()));
       server.close();
@@ -130,4 +134,4 @@ parentPort!.on(
     }
   },
 );
-parentPort!.postMessage({ port });
+parentPort!.postMessage({ port, tid: currentThreadId() });

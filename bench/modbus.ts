@@ -154,15 +154,75 @@ async function measureWindows(read: () => number, windows: number, windowMs: num
   return rates;
 }
 
+interface TcpStep {
+  offeredPollsPerSec: number;
+  pollIntervalMs: number;
+  pollsPerSecMedian: number;
+  pollsPerSecWindows: number[];
+  /** Polls that did not happen in their slot (the scheduler skips a slot it overran) or failed. */
+  lateFraction: number;
+  pollsFailed: number;
+  edgeCpuUsPerPoll: number;
+  publishedReadingsPerSec: number;
+  outboxDepthAtEnd: number;
+  /** 2 when the step went over --max-late and was measured again (the better attempt is kept). */
+  attempts?: number;
+}
+
+/** One offered rate: a fresh edge polling every meter at `intervalMs`, measured after a warm-up. */
+async function tcpStep(
+  config: EdgeConfig,
+  o: { meters: number; intervalMs: number; windows: number; windowMs: number; warmMs: number },
+): Promise<TcpStep> {
+  const edge = new Edge({
+    config: { ...config, meters: config.meters.map((m) => ({ ...m, interval: o.intervalMs / 1000 })) },
+  });
+  await edge.start();
+  try {
+    await sleep(Math.max(o.warmMs, o.intervalMs * 2)); // connections up, JIT warm, stagger over
+    const f0 = edge.snapshot().pollsFailed;
+    const p0 = edge.snapshot().readingsPublished;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const polls = await measureWindows(() => edge.snapshot().pollsOk, o.windows, o.windowMs);
+    const cpu = process.cpuUsage(cpu0);
+    const s = edge.snapshot();
+    const seconds = (performance.now() - t0) / 1000;
+    const offered = (o.meters * 1000) / o.intervalMs;
+    const achieved = polls.reduce((a, x) => a + x, 0) / polls.length;
+    const failed = s.pollsFailed - f0;
+    return {
+      offeredPollsPerSec: Math.round(offered),
+      pollIntervalMs: o.intervalMs,
+      pollsPerSecMedian: Math.round(median(polls)),
+      pollsPerSecWindows: polls.map(Math.round),
+      lateFraction: +Math.max(0, 1 - achieved / offered + failed / (offered * seconds)).toFixed(4),
+      pollsFailed: failed,
+      edgeCpuUsPerPoll: Math.round((cpu.user + cpu.system) / Math.max(1, achieved * seconds)),
+      publishedReadingsPerSec: Math.round((s.readingsPublished - p0) / seconds),
+      outboxDepthAtEnd: s.outboxDepth,
+    };
+  } finally {
+    await edge.stop();
+  }
+}
+
+/**
+ * The Modbus TCP ceiling: the offered rate is raised step by step (a fresh edge per step, the same
+ * simulators) until more than `maxLate` of the polls are late (skipped slots or failures); the
+ * ceiling is the polls/s achieved at the last step within it.
+ */
 async function tcpBench(
   child: Child,
   o: {
     meters: number;
     unitsPerPort: number;
-    intervalMs: number;
+    rates: number[];
     inFlight: number;
     windows: number;
     windowMs: number;
+    warmMs: number;
+    maxLate: number;
   },
 ) {
   const ports = Math.ceil(o.meters / o.unitsPerPort);
@@ -185,7 +245,7 @@ async function tcpBench(
         unitId: (i % o.unitsPerPort) + 1,
         maxInFlight: o.inFlight,
       },
-      interval: o.intervalMs / 1000,
+      interval: 1,
       timeoutMs: 5000,
       retries: 0,
     })),
@@ -193,35 +253,42 @@ async function tcpBench(
     outbox: { dir, maxBytes: 512 * 2 ** 20, maxAgeHours: 1 },
     maxConcurrentPolls: o.meters,
   };
-  const edge = new Edge({ config });
-  await edge.start();
+  const steps: TcpStep[] = [];
   try {
-    await sleep(Math.max(3000, o.intervalMs * 2)); // connections up, JIT warm
-    const polls = await measureWindows(() => edge.snapshot().pollsOk, o.windows, o.windowMs);
-    const s = edge.snapshot();
-    const published = await measureWindows(() => edge.snapshot().readingsPublished, 1, o.windowMs);
-    const plan = planReads(getModel('sdm630'));
-    return {
-      meters: o.meters,
-      simulatorPorts: ports,
-      unitIdsPerPort: o.unitsPerPort,
-      pipelinedRequestsPerConnection: o.inFlight,
-      pollIntervalMs: o.intervalMs,
-      offeredPollsPerSec: (o.meters * 1000) / o.intervalMs,
-      readsPerPoll: plan.length,
-      registersPerPoll: plan.reduce((a, r) => a + r.count, 0),
-      pollsPerSecMedian: Math.round(median(polls)),
-      pollsPerSecWindows: polls.map(Math.round),
-      publishedReadingsPerSec: Math.round(published[0]!),
-      pollsFailed: s.pollsFailed,
-      outboxDepthAtEnd: s.outboxDepth,
-      outboxDropped: s.outboxDropped,
-      goalPollsPerSec: 2000,
-    };
+    for (const rate of o.rates) {
+      let step = await tcpStep(config, { ...o, intervalMs: (o.meters * 1000) / rate });
+      // A break is confirmed by a second attempt at the same rate: on a shared machine a neighbour's
+      // burst can stall one window, which says nothing about the edge.
+      if (step.lateFraction > o.maxLate) {
+        const again = await tcpStep(config, { ...o, intervalMs: (o.meters * 1000) / rate });
+        step = { ...(again.lateFraction < step.lateFraction ? again : step), attempts: 2 };
+      }
+      steps.push(step);
+      if (step.lateFraction > o.maxLate) break;
+    }
   } finally {
-    await edge.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const within = steps.filter((s) => s.lateFraction <= o.maxLate);
+  const best = within.reduce<TcpStep | undefined>(
+    (b, s) => (!b || s.pollsPerSecMedian > b.pollsPerSecMedian ? s : b),
+    undefined,
+  );
+  const plan = planReads(getModel('sdm630'));
+  return {
+    meters: o.meters,
+    simulatorPorts: ports,
+    unitIdsPerPort: o.unitsPerPort,
+    pipelinedRequestsPerConnection: o.inFlight,
+    readsPerPoll: plan.length,
+    registersPerPoll: plan.reduce((a, r) => a + r.count, 0),
+    maxLateFraction: o.maxLate,
+    ceilingPollsPerSec: best?.pollsPerSecMedian ?? 0,
+    // The last step offered no more than the edge could do: the true ceiling lies above it.
+    ceilingIsLowerBound: steps.length > 0 && steps[steps.length - 1]!.lateFraction <= o.maxLate,
+    steps,
+    goalPollsPerSec: 5000,
+  };
 }
 
 async function rtuBench(child: Child, o: { baud: number; units: number; windows: number; windowMs: number }) {
@@ -287,7 +354,7 @@ async function rtuBench(child: Child, o: { baud: number; units: number; windows:
       pollsOk: ok,
       pollsFailed: failed,
       peakRequestsOutstanding: transport.lineQueue.peakConcurrency,
-      goalFraction: 0.9,
+      goalFraction: 0.95,
     };
   } finally {
     await scheduler?.stop();
@@ -300,7 +367,7 @@ async function rtuBench(child: Child, o: { baud: number; units: number; windows:
 export const modbusBenchmark: Benchmark = {
   name: 'modbus',
   description:
-    'edge meter polls/s against 1,000 simulated Modbus TCP meters; RTU requests/s as a fraction of the bus limit',
+    'edge polls/s ceiling (offered rate raised until > 1 % late) against 1,000 simulated Modbus TCP meters; RTU requests/s as a fraction of the bus limit',
   options: [
     { flags: '--meters <n>', description: 'simulated TCP meters', default: '1000' },
     {
@@ -309,15 +376,19 @@ export const modbusBenchmark: Benchmark = {
       default: '200',
     },
     {
-      flags: '--interval-ms <n>',
-      description: 'poll interval per TCP meter (offered load = meters / interval)',
-      default: '100',
+      flags: '--rates <list>',
+      description:
+        'offered TCP polls/s, raised in this order until more than --max-late of the polls are late',
+      default: '1000,2000,4000,5000,6000,7000,8000,10000,12000,15000',
     },
+    { flags: '--max-late <fraction>', description: 'late polls allowed at the ceiling', default: '0.01' },
+    { flags: '--warm-ms <n>', description: 'warm-up of each step, not measured', default: '2000' },
     { flags: '--in-flight <n>', description: 'pipelined requests per TCP connection', default: '32' },
     { flags: '--baud <n>', description: 'RTU line baud rate', default: '9600' },
     { flags: '--rtu-units <n>', description: 'RTU meters on the line', default: '4' },
-    { flags: '--windows <n>', description: 'measurement windows (median reported)', default: '3' },
-    { flags: '--window-ms <n>', description: 'length of one measurement window', default: '4000' },
+    { flags: '--windows <n>', description: 'measurement windows per step (median reported)', default: '3' },
+    { flags: '--window-ms <n>', description: 'length of one measurement window', default: '2000' },
+    { flags: '--rtu-window-ms <n>', description: 'length of one RTU measurement window', default: '8000' },
   ],
   async run(opts) {
     const num = (k: string, d: number) => {
@@ -330,25 +401,40 @@ export const modbusBenchmark: Benchmark = {
     await child.start();
     try {
       const windows = num('windows', 3);
-      const windowMs = num('windowMs', 4000);
+      const windowMs = num('windowMs', 2000);
+      const rates = String(opts.rates ?? '1000,2000,4000,5000,6000,7000,8000,10000,12000,15000')
+        .split(',')
+        .map(Number);
+      if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+        throw new Error('--rates must be a comma-separated list of positive numbers');
+      const maxLate = Number(opts.maxLate ?? 0.01);
+      if (!Number.isFinite(maxLate) || maxLate < 0 || maxLate >= 1)
+        throw new Error('--max-late must be a fraction in [0, 1)');
       const tcp = await tcpBench(child, {
         meters: num('meters', 1000),
         unitsPerPort: Math.min(247, num('unitsPerPort', 200)),
-        intervalMs: num('intervalMs', 100),
+        rates: rates.sort((a, b) => a - b),
         inFlight: num('inFlight', 32),
         windows,
         windowMs,
+        warmMs: num('warmMs', 2000),
+        maxLate,
       });
       const rtu = await rtuBench(child, {
         baud: num('baud', 9600),
         units: num('rtuUnits', 4),
         windows,
-        windowMs: Math.max(windowMs, 8000),
+        windowMs: num('rtuWindowMs', 8000),
       });
       return {
         benchmark: 'modbus',
         machine: machineInfo(),
+        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
         note: 'simulators and the MQTT broker run in a child process; the edge process is measured alone',
+        // Polls/s of the full SDM630 plan at ≤ --max-late late, one edge process (issue 23.3).
+        ceilingPollsPerSec: tcp.ceilingPollsPerSec,
+        // RTU requests/s achieved ÷ the line's theoretical limit at its baud rate (issue 20).
+        rtuBusUtilisation: rtu.fractionOfBusLimit,
         tcp,
         rtu,
       };

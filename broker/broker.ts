@@ -2,81 +2,25 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_PAYLOAD_BYTES, TopicScheme } from '../protocol/index.js';
 import { decidePublish, decideSubscribe, type AclDecision } from './acl.js';
-import { createRedisBackends, type RedisBackends, type RedisClusterOptions } from './clustering.js';
+import { createRedisBackends, type RedisBackends } from './clustering.js';
 import { IndexedMemoryPersistence } from './indexed-memory-persistence.js';
-import type { CredentialStore } from './credential-store.js';
+import { DurablePersistence } from './durable-persistence.js';
 import { LruCache } from './decision-cache.js';
 import { RevocationList } from './device-ca.js';
 import { authenticateDevice, CONNACK_NOT_AUTHORIZED } from './authenticate.js';
 import { BrokerError, type RefusalReason } from './errors.js';
-import type { DeviceIdentity, Role } from './identity.js';
-import { startListeners, type Listeners, type TlsListenerOptions, type Transport } from './listeners.js';
+import type { DeviceIdentity } from './identity.js';
+import { startListeners, type Listeners, type Transport } from './listeners.js';
 import { BrokerMetrics, type QueueDepths } from './metrics.js';
 import { installPacketSizeGuard } from './packet-guard.js';
+import { ClientIdPolicy } from './client-id-policy.js';
+import { retainDecision } from './retain-policy.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
+import type { BrokerLimits, BrokerLogger, MetergateBrokerOptions } from './options.js';
 
-/** What the broker logs through; pino fits. Refusals go to `warn` with client id, topic and reason. */
-export interface BrokerLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
-
-export interface BrokerLimits {
-  /** Largest PUBLISH payload accepted. Default: protocol DEFAULT_MAX_PAYLOAD_BYTES (64 KiB). */
-  maxPayloadBytes?: number;
-  /** Topic levels in PUBLISH/SUBSCRIBE (aedes maxTopicLevels, ≤ 100). Default 16: scheme topics have 6. */
-  maxTopicLevels?: number;
-  /** Longest keepalive a client may ask for, seconds; keepalive 0 (never) is refused. Default 1200. */
-  keepaliveMaxSeconds?: number;
-  /** Disconnect a client whose socket has not drained for this long (aedes drainTimeout). Default 30 s. */
-  drainTimeoutMs?: number;
-  /** Disconnect a client once this many bytes wait in its write buffer. Default 8 MiB. */
-  maxClientBufferBytes?: number;
-  /** Messages in flight inside the broker (aedes/mqemitter concurrency). Default 100. */
-  concurrency?: number;
-  /** Packets a client may queue before its session is up (aedes queueLimit). Default 42. */
-  queueLimit?: number;
-  /** Open connections on this node, all listeners together. Default 10 000. */
-  maxConnections?: number;
-  /** New connections per source address: token bucket. Default 20/s, burst 50. */
-  connectionRate?: { perSecond: number; burst: number };
-  /** Time allowed between TCP accept and CONNECT. Default 10 s. */
-  connectTimeoutMs?: number;
-}
-
-export interface MetergateBrokerOptions {
-  /** Interface to bind. Default 127.0.0.1. */
-  host?: string;
-  /** MQTT/TCP port (0 = any free port). Omit for no TCP listener; default 1883 when nothing is given. */
-  port?: number;
-  tls?: TlsListenerOptions & {
-    /** revoked.json of the device CA (see device-ca.ts); checked on every certificate login. */
-    revokedFile?: string;
-  };
-  ws?: { port: number; path?: string };
-  /** Device credentials. Without a store only certificates (and anonymous, if allowed) log in. */
-  credentials?: CredentialStore;
-  /** Accept clients without username or certificate. Default false. */
-  allowAnonymous?: boolean;
-  /** What an anonymous client may do (least privilege by default). Its id is its client id. */
-  anonymousRole?: Role;
-  topicPrefix?: string;
-  limits?: BrokerLimits;
-  /** Join a Redis-backed cluster of brokers. */
-  redis?: RedisClusterOptions;
-  /** aedes broker id (default random). */
-  id?: string;
-  logger?: BrokerLogger;
-  /** Put the broker's metrics into this registry (e.g. the gateway's) instead of a new one. */
-  metricsRegistry?: Registry;
-  /** ACL decisions cached per client. Default 256 topics. */
-  aclCacheSize?: number;
-}
+export type { BrokerLimits, BrokerLogger, MetergateBrokerOptions } from './options.js';
 
 interface ClientState {
   transport: Transport;
@@ -104,6 +48,9 @@ export class MetergateBroker {
   private readonly clients = new WeakMap<Client, ClientState>();
   private readonly log: BrokerLogger;
   private readonly scheme: TopicScheme;
+  private clientIds: ClientIdPolicy | undefined;
+  private durable: DurablePersistence | undefined;
+  private readonly dropsByClient = new Map<string, number>();
 
   constructor(private readonly options: MetergateBrokerOptions = {}) {
     this.metrics = new BrokerMetrics(options.metricsRegistry ? { registry: options.metricsRegistry } : {});
@@ -147,11 +94,25 @@ export class MetergateBroker {
     const revocations = o.tls?.revokedFile ? new RevocationList(o.tls.revokedFile) : undefined;
     this.redis = o.redis ? createRedisBackends(o.redis) : undefined;
 
+    const bound = {
+      ...(o.maxQueuedPerClient !== undefined ? { maxQueuedPerClient: o.maxQueuedPerClient } : {}),
+      onDrop: (clientId: string, packet: object) =>
+        this.onQueueDrop(clientId, (packet as { topic?: string }).topic),
+    };
+    this.durable =
+      !this.redis && o.dataDir
+        ? new DurablePersistence({
+            dir: o.dataDir,
+            ...bound,
+            ...(o.fsync ? { fsync: o.fsync } : {}),
+            keepRetained: (topic, payload) => retainDecision(this.scheme, topic, payload).keep,
+          })
+        : undefined;
     const aedesOptions: AedesOptions = {
       ...(o.id ? { id: o.id } : {}),
       ...(this.redis
         ? { mq: this.redis.mq, persistence: this.redis.persistence }
-        : { persistence: new IndexedMemoryPersistence() }),
+        : { persistence: this.durable ?? new IndexedMemoryPersistence(bound) }),
       concurrency: limits.concurrency,
       queueLimit: limits.queueLimit,
       drainTimeout: limits.drainTimeoutMs,
@@ -194,6 +155,8 @@ export class MetergateBroker {
           // [MQTT-3.3.5-2] MQTT 3.1.1 has no negative PUBACK: the server closes the connection.
           return done(new Error(`publish refused: ${d.reason}`));
         }
+        if (packet.retain)
+          this.checkRetain(st, client.id, packet as { topic: string; payload: Buffer; retain: boolean });
         this.metrics.stats.messagesIn++;
         done(null);
       },
@@ -217,6 +180,14 @@ export class MetergateBroker {
     };
     const broker = await Aedes.createBroker(aedesOptions);
     this.broker = broker;
+    this.clientIds = new ClientIdPolicy({
+      credentials: o.credentials,
+      strict: o.strictClientIds,
+      store: this.durable,
+    });
+    if (this.durable)
+      this.log.info({ dataDir: o.dataDir, ...this.durable.loadStats }, 'broker sessions loaded');
+    broker.on('clientDisconnect', (client) => this.clientIds?.release(client.id, client, !client.clean));
     broker.on('clientError', (client, err) => this.onClientError(client, err));
     broker.on('connectionError', (client, err) => this.onClientError(client, err));
 
@@ -264,6 +235,10 @@ export class MetergateBroker {
     const broker = this.broker;
     this.broker = undefined;
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    this.clientIds = undefined;
+    // After aedes closed its clients, so the last acknowledgements are in the journal.
+    await this.durable?.destroy();
+    this.durable = undefined;
     await this.redis?.close();
     this.redis = undefined;
     this.metrics.attach(undefined);
@@ -339,8 +314,51 @@ export class MetergateBroker {
       });
       throw authError(outcome.detail, outcome.returnCode);
     }
+    // Refused here, before aedes registers the client, so the holder of the id keeps its
+    // connection and session [MQTT-3.1.4-2]; see client-id-policy.ts.
+    const policy = this.clientIds!;
+    const owned = await policy.check(outcome.identity, client.id);
+    if (!owned.ok) {
+      this.refuse('client-id-taken', st, {
+        clientId: client.id,
+        username,
+        owner: owned.owner,
+        detail: owned.detail,
+      });
+      throw authError(owned.detail, CONNACK_NOT_AUTHORIZED);
+    }
+    policy.bind(client.id, outcome.identity, client, !client.clean);
+    // A will is published later without authorizePublish: its retain flag is checked now.
+    const will = (client as unknown as { _will?: { topic: string; payload: Buffer; retain: boolean } | null })
+      ._will;
+    if (will?.retain) this.checkRetain(st, client.id, will);
     st.identity = outcome.identity;
     st.publishAcl = new LruCache(o.aclCacheSize ?? 256);
+  }
+
+  /** Retained junk is not kept (retain-policy.ts): the flag is cleared, the message still flows. */
+  private checkRetain(
+    st: ClientState,
+    clientId: string,
+    packet: { topic: string; payload: Buffer; retain: boolean },
+  ): void {
+    const d = retainDecision(this.scheme, packet.topic, packet.payload);
+    if (d.keep) return;
+    packet.retain = false;
+    this.refuse('retained-refused', st, { clientId, topic: packet.topic, detail: d.detail });
+  }
+
+  /** Queue bound hit (indexed-memory-persistence.ts): counted always, logged on the 1st, 1001st… */
+  private onQueueDrop(clientId: string, topic: string | undefined): void {
+    this.metrics.stats.queueDropped++;
+    const n = (this.dropsByClient.get(clientId) ?? 0) + 1;
+    if (this.dropsByClient.size > 10_000) this.dropsByClient.clear();
+    this.dropsByClient.set(clientId, n);
+    if (n % 1000 === 1)
+      this.log.warn(
+        { clientId, topic, droppedForClient: n, limit: this.options.maxQueuedPerClient ?? 100_000 },
+        'broker queue full: newest message dropped',
+      );
   }
 
   private onClientError(client: Client, err: Error): void {

@@ -98,11 +98,13 @@ describe('Redis-clustered brokers', () => {
 
   it('serves a retained state stored through one node to a new subscriber on the other', async () => {
     const edge = await client(a, 'edge-1');
-    await edge.publishAsync(`${P}/edges/edge-1/state`, 'online', { qos: 1, retain: true });
+    // Retained states must pass the protocol schema (retain-policy.ts).
+    const state = JSON.stringify({ v: 1, edge: 'edge-1', ts: '2026-01-01T00:00:00.000Z', online: true });
+    await edge.publishAsync(`${P}/edges/edge-1/state`, state, { qos: 1, retain: true });
     const dash = await client(b, 'dash');
     const got = nextMessage(dash, `${P}/edges/edge-1/state`, 5000);
     await dash.subscribeAsync(`${P}/edges/+/state`, { qos: 1 });
-    expect((await got)?.toString()).toBe('online');
+    expect((await got)?.toString()).toBe(state);
   });
 
   it('joins the cluster from the CLI (metergate broker --redis --redis-prefix)', async () => {

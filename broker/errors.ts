@@ -8,6 +8,7 @@ export const BrokerErrorCodes = {
   MG_ERR_BROKER_CA: 'device CA operation failed',
   MG_ERR_BROKER_LISTEN: 'a broker listener could not start',
   MG_ERR_BROKER_STATE: 'broker lifecycle misuse',
+  MG_ERR_BROKER_STORE: 'durable session store failed',
 } as const;
 
 export type BrokerErrorCode = keyof typeof BrokerErrorCodes;
@@ -33,6 +34,7 @@ export const REFUSAL_REASONS = [
   'bad-certificate',
   'revoked-certificate',
   'certificate-mismatch',
+  'client-id-taken',
   'rate-limited',
   'max-connections',
   'keepalive',
@@ -41,6 +43,7 @@ export const REFUSAL_REASONS = [
   'too-many-levels',
   'acl-publish',
   'acl-subscribe',
+  'retained-refused',
   'slow-consumer',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

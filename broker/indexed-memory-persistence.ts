@@ -3,10 +3,10 @@ import type { Client } from 'aedes';
 import type { AedesPacket } from 'aedes-packet';
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 
-type Outgoing = AedesPacket & { messageId?: number };
+export type Outgoing = AedesPacket & { messageId?: number };
 
 // The class's typings omit the Packet constructor it exports (aedes-packet: stamps brokerId/counter).
-const Packet = (MemoryPersistence as unknown as { Packet: new (p: AedesPacket) => Outgoing }).Packet;
+export const Packet = (MemoryPersistence as unknown as { Packet: new (p: AedesPacket) => Outgoing }).Packet;
 
 interface Entry {
   /** Enqueue order: the order a reconnecting client gets its queue back in. */
@@ -16,14 +16,17 @@ interface Entry {
 }
 
 /** One client's outgoing QoS 1/2 queue, indexed both ways aedes looks packets up. */
-class OutgoingQueue {
+export class OutgoingQueue {
   private entries: Entry[] = [];
   private head = 0;
   private nextSeq = 0;
   private readonly byCounter = new Map<string, Entry>();
   private readonly byMessageId = new Map<number, Entry[]>();
+  /** Live (unacknowledged) entries. */
+  size = 0;
 
   push(packet: Outgoing): void {
+    this.size++;
     const e: Entry = { seq: this.nextSeq++, packet, live: true };
     this.entries.push(e);
     this.byCounter.set(counterKey(packet), e);
@@ -31,7 +34,7 @@ class OutgoingQueue {
   }
 
   /** Same outcome as aedes-persistence's scan: the earliest entry that is this packet, or that another broker sent under its messageId. */
-  update(packet: Outgoing): void {
+  update(packet: Outgoing): 'own' | 'foreign' {
     const own = this.byCounter.get(counterKey(packet));
     const foreign = this.byMessageId
       .get(packet.messageId!)
@@ -47,12 +50,14 @@ class OutgoingQueue {
       this.byCounter.set(counterKey(packet), target);
     }
     this.indexMessageId(target);
+    return target === own ? 'own' : 'foreign';
   }
 
   clear(messageId: number): Outgoing | undefined {
     const e = this.byMessageId.get(messageId)?.[0];
     if (!e) return undefined;
     e.live = false;
+    this.size--;
     this.unindexMessageId(e);
     this.byCounter.delete(counterKey(e.packet));
     this.compact();
@@ -111,21 +116,57 @@ function counterKey(p: Outgoing): string {
  * library indexes this queue, hence these few methods of our own. aedes-persistence's abstract test
  * suite runs against it (indexed-memory-persistence.test.ts).
  */
+export interface QueueBoundOptions {
+  /**
+   * Unacknowledged QoS 1/2 messages kept per client. When a client's queue is full a new message
+   * for it is dropped (the newest goes, as Mosquitto's max_queued_messages does: what is queued
+   * stays in order) and `onDrop` is called. Default 100,000 (~40 MB of readings per client).
+   */
+  maxQueuedPerClient?: number;
+  onDrop?: (clientId: string, packet: AedesPacket) => void;
+}
+
+export const DEFAULT_MAX_QUEUED_PER_CLIENT = 100_000;
+
 export class IndexedMemoryPersistence extends MemoryPersistence {
   private readonly queues = new Map<string, OutgoingQueue>();
+  private readonly maxQueued: number;
+  private readonly onDrop: ((clientId: string, packet: AedesPacket) => void) | undefined;
 
-  private queue(clientId: string): OutgoingQueue {
+  constructor(options: QueueBoundOptions = {}) {
+    super();
+    this.maxQueued = options.maxQueuedPerClient ?? DEFAULT_MAX_QUEUED_PER_CLIENT;
+    this.onDrop = options.onDrop;
+  }
+
+  protected queue(clientId: string): OutgoingQueue {
     let q = this.queues.get(clientId);
     if (!q) this.queues.set(clientId, (q = new OutgoingQueue()));
     return q;
   }
 
+  /** Client ids with a queue (possibly empty), for snapshots. */
+  protected queuedClients(): IterableIterator<[string, OutgoingQueue]> {
+    return this.queues.entries();
+  }
+
+  /** Enqueue within the bound; false when the message was dropped. */
+  protected enqueueFor(clientId: string, packet: Outgoing): boolean {
+    const q = this.queue(clientId);
+    if (q.size >= this.maxQueued) {
+      this.onDrop?.(clientId, packet);
+      return false;
+    }
+    q.push(packet);
+    return true;
+  }
+
   override async outgoingEnqueue(sub: { clientId: string }, packet: AedesPacket): Promise<void> {
-    this.queue(sub.clientId).push(new Packet(packet));
+    this.enqueueFor(sub.clientId, new Packet(packet));
   }
 
   override async outgoingEnqueueCombi(subs: { clientId: string }[], packet: AedesPacket): Promise<void> {
-    for (const sub of subs) this.queue(sub.clientId).push(new Packet(packet));
+    for (const sub of subs) this.enqueueFor(sub.clientId, new Packet(packet));
   }
 
   override async outgoingUpdate(client: Client, packet: AedesPacket): Promise<void> {

@@ -11,6 +11,8 @@ export interface BrokerStats {
   messagesOut: number;
   refusals: Record<RefusalReason, number>;
   openConnections: number;
+  /** Messages not queued for a client because its queue was at its bound. */
+  queueDropped: number;
 }
 
 export interface QueueDepths {
@@ -30,6 +32,7 @@ export class BrokerMetrics {
     messagesOut: 0,
     refusals: Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>,
     openConnections: 0,
+    queueDropped: 0,
   };
   readonly registry: Registry;
   private source: BrokerMetricsSource | undefined;
@@ -83,6 +86,15 @@ export class BrokerMetrics {
       collect() {
         this.reset();
         for (const r of REFUSAL_REASONS) this.inc({ reason: r }, stats.refusals[r]);
+      },
+    });
+    new Counter({
+      name: `${p}queue_dropped_total`,
+      help: 'QoS 1/2 messages dropped because the receiving client already had its maximum queued',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats.queueDropped);
       },
     });
     new Gauge({

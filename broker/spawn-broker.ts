@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,12 +15,19 @@ export interface SpawnedBroker {
   /** Everything the broker logged on stderr so far (pino JSON lines). */
   logs(): string;
   stop(): Promise<number | null>;
+  /** Kill without a chance to flush (SIGKILL), as a crash would. */
+  kill(): Promise<number | null>;
+  pid: number;
 }
 
+/** Without `--data-dir` in args the broker gets a fresh temporary one (never the repo's .data/). */
 export function spawnBroker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SpawnedBroker> {
+  if (!args.includes('--data-dir') && !args.includes('--memory'))
+    args = [...args, '--data-dir', mkdtempSync(path.join(os.tmpdir(), 'mg-broker-'))];
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/metergate'), 'broker', ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // The sources, not a dist/ build that may be stale (as the test tiers do).
+    env: { ...process.env, LOG_LEVEL: 'info', METERGATE_FROM_SOURCES: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -44,9 +53,15 @@ export function spawnBroker(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       resolve({
         ports: (JSON.parse(line) as { listening: SpawnedBroker['ports'] }).listening,
         logs: () => err,
+        pid: child.pid!,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
           return exited;
+        },
+        async kill() {
+          if (child.exitCode === null) child.kill('SIGKILL');
+          await exited;
+          return null;
         },
       });
     });

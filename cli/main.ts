@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { COMMANDS } from './commands/index.js';
@@ -43,4 +45,21 @@ export async function main(argv: string[], ctx: CliContext = defaultContext()): 
     ctx.stderr.write(`metergate: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
     return 1;
   }
+}
+
+/** True when this module is the process entry (`node dist/cli/main.js …`), not an import. */
+function isEntry(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false; // argv[1] is not a file (node -e, a REPL): not the entry
+  }
+}
+
+if (isEntry()) {
+  // Owner-only files (databases, outboxes, keys): see bin/metergate.
+  process.umask(0o077);
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -7,7 +7,7 @@ import { DEFAULT_WEB_ROOT } from './index.js';
 // (through a variable path: the type checker does not look into browser code).
 const MESSAGES_MODULE = './web/lib/messages.js';
 const { MESSAGES } = (await import(MESSAGES_MODULE)) as {
-  MESSAGES: Record<'fr' | 'en', Record<string, string>>;
+  MESSAGES: Record<'fr' | 'ar' | 'en', Record<string, string>>;
 };
 
 function jsFiles(dir: string): string[] {
@@ -17,12 +17,27 @@ function jsFiles(dir: string): string[] {
 }
 
 describe('UI messages', () => {
-  it('French and English have the same keys and no empty text', () => {
+  it('French, Arabic and English have the same keys and no empty text', () => {
     const fr = Object.keys(MESSAGES.fr).sort();
-    const en = Object.keys(MESSAGES.en).sort();
-    expect(en).toEqual(fr);
-    for (const table of [MESSAGES.fr, MESSAGES.en]) {
+    expect(Object.keys(MESSAGES.en).sort()).toEqual(fr);
+    expect(Object.keys(MESSAGES.ar).sort()).toEqual(fr);
+    for (const table of [MESSAGES.fr, MESSAGES.ar, MESSAGES.en]) {
       for (const [k, v] of Object.entries(table)) expect(v.trim(), k).not.toBe('');
+    }
+  });
+
+  it('Arabic text is Arabic (brand and unit names aside) and keeps every placeholder', () => {
+    const notArabic = Object.entries(MESSAGES.ar)
+      .filter(
+        ([k, v]) =>
+          !/[\u0600-\u06FF]/.test(v) && !['comparison.change', 'outbox.channel.webhook'].includes(k),
+      )
+      .map(([k]) => k);
+    expect(notArabic).toEqual([]);
+    const holes = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [k, v] of Object.entries(MESSAGES.fr)) {
+      expect(holes(MESSAGES.ar[k]!), k).toEqual(holes(v));
+      expect(holes(MESSAGES.en[k]!), k).toEqual(holes(v));
     }
   });
 

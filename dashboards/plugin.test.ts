@@ -11,19 +11,30 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('dashboardsPlugin', () => {
-  it('serves the page with an import map naming only served vendor modules', async () => {
+  it('serves a page without inline script, whose modules import only served vendor modules', async () => {
     const res = await app.inject('/ui/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
-    const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(res.body)![1]!) as {
-      imports: Record<string, string>;
-    };
-    for (const url of Object.values(map.imports)) {
-      const name = url.replace('./vendor/', '');
+    // A Content-Security-Policy without 'unsafe-inline' allows only <script src=…>.
+    for (const m of res.body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+      expect(m[1]).toMatch(/\bsrc=/);
+      expect(m[2]!.trim()).toBe('');
+    }
+    expect(res.body).not.toMatch(/\son[a-z]+=/i);
+    const vendorUrls = new Set<string>();
+    for (const file of ['app.js', 'lib/html.js', 'lib/chart.js', 'views/meter.js']) {
+      const src = (await app.inject(`/ui/${file}`)).body;
+      expect(src, file).not.toMatch(/from '(preact|htm|uplot)/);
+      for (const m of src.matchAll(/from '(?:\.\.?\/)+vendor\/([a-z-]+\.js)'/g)) vendorUrls.add(m[1]!);
+    }
+    expect([...vendorUrls].sort()).toEqual(['htm.js', 'preact-hooks.js', 'preact.js', 'uplot.js']);
+    for (const name of vendorUrls) {
       expect(Object.keys(VENDOR_FILES)).toContain(name);
       const mod = await app.inject(`/ui/vendor/${name}`);
       expect(mod.statusCode).toBe(200);
       expect(mod.headers['content-type']).toMatch(/^text\/javascript/);
+      // No bare specifier is left for the browser to resolve (there is no import map).
+      expect(mod.body, name).not.toMatch(/from\s*["'][a-z]/);
     }
   });
 

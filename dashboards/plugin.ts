@@ -69,7 +69,10 @@ const dashboards: FastifyPluginAsync<DashboardsPluginOptions> = async (app, opti
   });
 
   if (options.redirectRoot ?? true) {
-    app.get('/', { config: { public: true } }, async (_request, reply) => reply.redirect(prefix));
+    // A redirect to the UI, not an API operation: kept out of the OpenAPI document.
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+      reply.redirect(prefix),
+    );
   }
 };
 

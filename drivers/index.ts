@@ -45,6 +45,7 @@ export type { MeterReader, PollResult } from './edge/meter-reader.js';
 export { EdgeMetrics } from './edge/metrics.js';
 export { SeqStore } from './edge/seq-store.js';
 export { Edge, type EdgeOptions } from './edge/edge.js';
+export { mosquittoEdgeAcl, type EdgeAclOptions } from './edge/mosquitto-acl.js';
 export {
   EdgeConfig,
   MeterConfig,
@@ -52,3 +53,4 @@ export {
   loadEdgeConfig,
   type ConfigResult,
 } from './edge/config.js';
+export * from './dlms/index.js';

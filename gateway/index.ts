@@ -1,8 +1,22 @@
-// The gateway's public API (INGEST owns this file; vending/analytics export from their folders and
-// the lead adds their lines here).
-export { Gateway, type GatewayOptions, type StoreKind } from './gateway.js';
+// The gateway's public API: the composition root and what the CLI, benchmarks and tests build on.
+export {
+  Gateway,
+  defaultClientId,
+  defaultStoreKind,
+  type CoreServices,
+  type GatewayOptions,
+  type StoreKind,
+} from './gateway.js';
+export { Lifecycle } from './lifecycle.js';
+export type { DomainOptions, NotifySettings } from './compose-domains.js';
 export { buildGatewayApp, type BuildGatewayAppOptions, type GatewayFeature } from './server.js';
-export { MqttBus, topicMatches, type MessageBus, type BusMessage, type MqttBusOptions } from './bus/index.js';
+export {
+  MqttBus,
+  topicMatches,
+  type MessageBus,
+  type BusMessage,
+  type MqttBusOptions,
+} from './platform/bus/index.js';
 export {
   SqlRollupStore,
   RollupEngine,
@@ -11,7 +25,7 @@ export {
   type DailyRow,
   type DailyPoint,
   type MonthlyPoint,
-} from './rollups/index.js';
+} from './metering/rollups/index.js';
 export {
   SqlReadingStore,
   InfluxReadingStore,
@@ -19,7 +33,7 @@ export {
   READINGS_MIGRATIONS,
   type ReadingStore,
   type StoredReading,
-} from './readings/index.js';
-export { IngestPipeline, IngestMetrics, DeadLetterStore, type IngestStats } from './ingest/index.js';
-export { LiveHub, type LiveMessage } from './live/index.js';
-export { openDatabase, runMigrations, type SqlDatabase, type Migration } from './db/index.js';
+} from './metering/readings/index.js';
+export { IngestPipeline, IngestMetrics, DeadLetterStore, type IngestStats } from './metering/ingest/index.js';
+export { LiveHub, type LiveMessage } from './metering/live/index.js';
+export { openDatabase, runMigrations, type SqlDatabase, type Migration } from './platform/db/index.js';

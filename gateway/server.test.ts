@@ -2,10 +2,10 @@ import http from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopicScheme } from '../protocol/index.js';
-import { createApiKey } from './auth/index.js';
+import { createApiKey } from './platform/auth/index.js';
 import { Gateway } from './gateway.js';
-import { makeReading } from './ingest/conformance.js';
-import { startTestBroker } from './ingest/test-broker.js';
+import { makeReading } from './metering/ingest/conformance.js';
+import { startTestBroker } from './platform/bus/test-broker.js';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -118,7 +118,7 @@ describe('gateway HTTP API over a running Gateway (PGlite, aedes)', () => {
     expect(month.json().series[0]).toMatchObject({ period: day.slice(0, 7), consumption: 0.5, days: 1 });
     const bad = await get('/api/meters/mA/readings?resolution=7m', 'operator');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.code).toBe('MG_ERR_HTTP_VALIDATION');
+    expect(bad.json().code).toBe('MG_ERR_HTTP_VALIDATION');
   });
 
   it('shows dead letters to admins only', async () => {

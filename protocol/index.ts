@@ -1,4 +1,5 @@
 export { ProtocolError, ProtocolErrorCodes, type ProtocolErrorCode } from './errors.js';
+export { parseIsoDateTime, parseIsoDate, isIsoDay } from './iso-time.js';
 export {
   Obis,
   OBIS_CODE_PATTERN,
@@ -19,9 +20,16 @@ export {
 } from './topics.js';
 export * from './schemas/common.js';
 export { Reading, READING_QUALITIES, READING_SOURCES, MAX_VALUES_PER_READING } from './schemas/reading.js';
-export { MeterEvent, EVENT_KINDS } from './schemas/event.js';
+export { MeterEvent, EVENT_KINDS, COMMAND_OUTCOMES } from './schemas/event.js';
 export { MeterState, EdgeState } from './schemas/state.js';
-export { TokenCommand, RelayCommand, COMMAND_SCHEMAS, type CommandName } from './schemas/command.js';
+export {
+  TokenCommand,
+  RelayCommand,
+  SetCommand,
+  ReadCommand,
+  COMMAND_SCHEMAS,
+  type CommandName,
+} from './schemas/command.js';
 export {
   decodePayload,
   decodeReading,

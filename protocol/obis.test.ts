@@ -19,6 +19,13 @@ describe('OBIS registry', () => {
     for (const c of codes) expect(c).toMatch(re);
   });
 
+  it('knows billing-period values of registers as their own codes (value group F)', () => {
+    expect(new RegExp(OBIS_CODE_PATTERN).test('1-0:1.8.0*01')).toBe(true);
+    expect(lookupObis('1-0:1.8.0*01')).toMatchObject({ unit: 'kWh', kind: 'billing', numeric: true });
+    expect(lookupObis('1-0:32.7.0*01')).toBeUndefined(); // an instantaneous value has no billing period
+    expect(isConsumptionRegister('1-0:1.8.0*01')).toBe(false);
+  });
+
   it('knows which codes are cumulative registers', () => {
     expect(isConsumptionRegister('1-0:1.8.0')).toBe(true);
     expect(isConsumptionRegister('8-0:1.0.0')).toBe(true);

@@ -2,7 +2,8 @@
  * The OBIS registry (IEC 62056-61 naming `A-B:C.D.E`): every numeric value on the wire is keyed by one
  * of these codes and the registry alone fixes its unit, so no payload carries units of its own.
  */
-export type ObisKind = 'register' | 'instantaneous' | 'identity' | 'profile';
+/** `billing`: a register's value stored at the end of billing period F (`1-0:1.8.0*01`, IEC 62056-61 §5.7). */
+export type ObisKind = 'register' | 'instantaneous' | 'identity' | 'profile' | 'billing';
 export type Medium = 'electricity' | 'water' | 'gas' | 'abstract';
 
 export interface ObisEntry {
@@ -13,7 +14,27 @@ export interface ObisEntry {
   readonly medium: Medium;
   /** Numeric codes may appear in a reading's `values`; identity and profile codes may not. */
   readonly numeric: boolean;
+  /** Physically possible values [min, max] of the quantity (by unit), for numeric codes. */
+  readonly range?: readonly [number, number];
 }
+
+/**
+ * Physical ranges by unit, wide enough for any metered supply point (direct or CT/VT-connected
+ * primary values up to an industrial site) and narrow enough to catch a corrupted value:
+ * cumulative registers are never negative; power and current are signed (export).
+ */
+const PHYSICAL_RANGE: Readonly<Record<string, readonly [number, number]>> = {
+  kWh: [0, 1e12],
+  kvarh: [0, 1e12],
+  m3: [0, 1e10],
+  kW: [-1e6, 1e6],
+  kvar: [-1e6, 1e6],
+  kVA: [0, 1e6],
+  A: [-1e5, 1e5],
+  V: [0, 1e6],
+  Hz: [0, 100],
+  'm3/h': [-1e5, 1e5],
+};
 
 type Row = [code: string, quantity: string, unit: string, kind: ObisKind, medium?: Medium];
 
@@ -59,7 +80,9 @@ function mediumOf(code: string): Medium {
   return 'abstract';
 }
 
-export const OBIS_CODE_PATTERN = '^[0-9]{1,3}-[0-9]{1,3}:[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$';
+// The optional `*F` suffix is value group F, the billing period (IEC 62056-61 §5.7): `1-0:1.8.0*01`.
+export const OBIS_CODE_PATTERN =
+  '^[0-9]{1,3}-[0-9]{1,3}:[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(\\*[0-9]{1,3})?$';
 
 const registry: ReadonlyMap<string, ObisEntry> = new Map(
   ROWS.map(([code, quantity, unit, kind, medium]) => [
@@ -71,6 +94,7 @@ const registry: ReadonlyMap<string, ObisEntry> = new Map(
       kind,
       medium: medium ?? mediumOf(code),
       numeric: kind === 'register' || kind === 'instantaneous',
+      ...(PHYSICAL_RANGE[unit] ? { range: PHYSICAL_RANGE[unit] } : {}),
     }),
   ]),
 );
@@ -86,8 +110,30 @@ export const Obis = {
   GAS_VOLUME: '7-0:3.0.0',
 } as const;
 
+const billingCache = new Map<string, ObisEntry>();
+
+/**
+ * The entry of a code. A billing-period code `C*F` exists when C is a cumulative register: same unit,
+ * kind `billing`, so it is stored as its own value and never taken for the current register.
+ */
 export function lookupObis(code: string): ObisEntry | undefined {
-  return registry.get(code);
+  const direct = registry.get(code);
+  if (direct) return direct;
+  const m = /^(.+)\*([0-9]{1,3})$/.exec(code);
+  if (!m) return undefined;
+  const base = registry.get(m[1]!);
+  if (!base || base.kind !== 'register') return undefined;
+  let entry = billingCache.get(code);
+  if (!entry) {
+    entry = Object.freeze({
+      ...base,
+      code,
+      quantity: `${base.quantity}, billing period ${m[2]}`,
+      kind: 'billing' as const,
+    });
+    billingCache.set(code, entry);
+  }
+  return entry;
 }
 
 export function obisEntries(): ObisEntry[] {

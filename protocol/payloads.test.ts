@@ -33,6 +33,8 @@ const GOOD: Record<PayloadKind, unknown> = {
   'edge-state': { v: 1, edge: 'edge-1', ts: '2026-11-22T10:15:00Z', online: false },
   'cmd.token': { v: 1, id: 'vend-1', meter: 'm1', ts: '2026-11-22T10:15:00Z', token: '01234567890123456789' },
   'cmd.relay': { v: 1, id: 'r-1', meter: 'm1', ts: '2026-11-22T10:15:00Z', relay: 'disconnected' },
+  'cmd.set': { v: 1, id: 's-1', field: 'relay', value: true, expiresAt: '2026-11-22T10:20:00Z' },
+  'cmd.read': { v: 1, id: 'rd-1', reason: 'operator asked' },
 };
 
 function expectReject(kind: PayloadKind, payload: string | Uint8Array, path: string | RegExp, code?: string) {
@@ -62,6 +64,19 @@ describe('payload round trips', () => {
     const { quality: _q, source: _s, ...bare } = reading;
     const r = decodeReading(JSON.stringify(bare));
     expect(r).toMatchObject({ ok: true, value: { quality: 'good', source: 'mqtt' } });
+  });
+
+  it('gives the epoch milliseconds of a decoded reading, parsed once', () => {
+    const r = decodeReading(Buffer.from(withField(reading, 'ts', '2026-11-22T10:15:00.250+01:00')));
+    expect(r).toMatchObject({ ok: true, tsMs: Date.UTC(2026, 10, 22, 9, 15, 0, 250) });
+  });
+
+  it('validates a caller-held value without changing it', () => {
+    const { quality: _q, source: _s, ...bare } = reading;
+    const held = structuredClone(bare);
+    const r = validatePayload('reading', held);
+    expect(r).toMatchObject({ ok: true, value: { quality: 'good', source: 'mqtt' } });
+    expect(held).toEqual(bare);
   });
 });
 

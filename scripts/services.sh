@@ -7,7 +7,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(influxdb redis-server postgresql mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio libmodbus-dev chromium gcc libc6-dev docker-compose poppler-utils openssl)
+PACKAGES=(influxdb redis-server postgresql mosquitto mosquitto-clients socat mbpoll python3-pymodbus python3-serial python3-serial-asyncio libmodbus-dev chromium gcc libc6-dev docker-compose poppler-utils openssl fonts-dejavu-core)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

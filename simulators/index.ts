@@ -74,3 +74,11 @@ export {
 } from './fleet/fleet-runner.js';
 export { openPtyPair, type PtyPair } from './testing/pty-pair.js';
 export { MqttPrepaidMeter, type MqttPrepaidMeterOptions, type PrepaidEntryResult } from './prepaid/index.js';
+export {
+  PaygDevice,
+  type PaygDeviceOptions,
+  type PaygDeviceSnapshot,
+  type PaygEntryResult,
+  type PaygStatus,
+} from './payg/index.js';
+export * from './dlms/index.js';

@@ -6,7 +6,7 @@ import { FIXTURES, REPO_ROOT } from './test-support.js';
 
 describe('error codes', () => {
   it('every MG_ERR_TOKEN_* code used in the token engine and its CLI is documented in errors.ts', () => {
-    const dirs = [path.dirname(FIXTURES), path.join(path.dirname(FIXTURES), 'token-classes')];
+    const dirs = ['.', 'token-classes', 'openpaygo'].map((d) => path.join(path.dirname(FIXTURES), d));
     const files = dirs.flatMap((d) =>
       readdirSync(d)
         .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))

@@ -23,6 +23,10 @@ export const TOKEN_ERRORS = {
     'a token field (rnd, subclass, value, manufacturer code, control) is out of range',
   MG_ERR_TOKEN_CLASS: 'unsupported token class or subclass',
   MG_ERR_TOKEN_REQUEST: 'the token request is malformed',
+  MG_ERR_TOKEN_OPENPAYGO_KEY: 'the OpenPAYGO device key must be 32 hex digits (16 bytes)',
+  MG_ERR_TOKEN_OPENPAYGO_FIELD:
+    'an OpenPAYGO token field (starting_code, count, token_type, value_raw, restricted_digit_set, extended_token) is invalid',
+  MG_ERR_TOKEN_OPENPAYGO_VALUE: 'the OpenPAYGO token value is out of range for its token type',
   /** Reported by the CLI for an unexpected failure; the message never carries input. */
   MG_ERR_TOKEN_INTERNAL: 'unexpected internal error',
 } as const;

@@ -30,6 +30,16 @@
  *     ★ .credit (electricity kWh), .registers {electricity, water, gas}, .maxPower, .phaseUnbalance, .waterFactor,
  *       .tamper, .setTamper(), .consume(units, register = 'electricity'), .tidMemory, .keyInfo, .baseDate,
  *       .snapshot() / .restore(snapshot)  (the snapshot holds the decoder key: store it like key material)
+ *   ★ parseTokenDigits(typed, length?) → { ok, digits } | { ok:false, reason:'Format', message }
+ *     (ASCII, Eastern Arabic ٠-٩ and Persian ۰-۹ digits; spaces, dashes, direction marks ignored)
+ *   ★ formatTokenDigits(token, { group = 4, separator = ' ' }) → '1234 5678 9012 3456 7890'
+ *
+ * OpenPAYGO Token (openpaygo/, EnAccess's open PAYG standard; SipHash-2-4 from `siphash`):
+ *   encodeOpenPaygoToken({ key, startingCode?, count, type, value?, restrictedDigitSet?, extended? }) → { token, newCount }
+ *   decodeOpenPaygoToken(typed, { count, usedCounts }, { key, startingCode, restrictedDigitSet? })
+ *     → { ok:true, type, value, extended, tokenCount, state } | { ok:false, reason:'Format'|'Invalid'|'AlreadyUsed', message }
+ *   new OpenPaygoDecoder({ key, startingCode?, restrictedDigitSet?, startingCount = 1 }).enter(typed), .count, .snapshot()
+ *   openPaygoLine(object) → the object with token and new_count (one line of `metergate token openpaygo`)
  */
 export type { BaseDate, CipherKey, Dkga, Ea, MeterKey, StaTables, TokenClass } from './types.js';
 export { BASE_DATES } from './types.js';
@@ -76,3 +86,10 @@ export {
   type MeterRejectReason,
 } from './meter-decoder.js';
 export { tokensForRequest, decoderKeyHexForRequest, type TokenRequest } from './request.js';
+export {
+  parseTokenDigits,
+  formatTokenDigits,
+  MAX_TYPED_TOKEN_LENGTH,
+  type ParsedTokenDigits,
+} from './token-digits.js';
+export * from './openpaygo/index.js';

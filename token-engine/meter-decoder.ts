@@ -2,10 +2,30 @@ import { prepareCipher, type PreparedCipher } from './cipher.js';
 import { decodeWithCipher } from './decoder.js';
 import { deriveDecoderKey } from './derive.js';
 import { TokenEngineError } from './errors.js';
-import { assembleKeyChange, KT_DITK, requiredKeyChangeSubclasses } from './key-change-assembly.js';
+import {
+  assembleKeyChange,
+  collectKeyChangeSection,
+  defaultKeyChangeWindow,
+  KT_DITK,
+  requiredKeyChangeSubclasses,
+} from './key-change-assembly.js';
 import { bytesToHex, hexToBytes } from './key-fields.js';
 import type { KeyChangeSection } from './token-classes/key-change.js';
-import { BASE_DATES, type BaseDate, type Ea, type MeterKey, type StaTables } from './types.js';
+import { BASE_DATES, type BaseDate, type Ea, type StaTables } from './types.js';
+
+import {
+  REGISTERS,
+  type MeterDecoderOptions,
+  type MeterDecoderSnapshot,
+  type MeterEntryResult,
+  type MeterRegister,
+  type MeterRejectReason,
+} from './meter-decoder-types.js';
+
+export * from './meter-decoder-types.js';
+
+export const MIN_TID_MEMORY = 50;
+const KT_DDTK = 1;
 
 /**
  * Meter-side token acceptance (IEC 62055-41 §8 meter application process, as summarised in
@@ -13,108 +33,16 @@ import { BASE_DATES, type BaseDate, type Ea, type MeterKey, type StaTables } fro
  * applied only once all its sections arrived. Used by the simulators and tests. Pure: `now` is
  * an argument; persistence goes through snapshot()/restore().
  */
-export type MeterRejectReason =
-  | 'Format'
-  | 'CRC'
-  | 'Old'
-  | 'Used'
-  | 'KeyExpired'
-  | 'KeyType'
-  | 'Range'
-  | 'Function'
-  | 'DDTK'
-  | 'Overflow'
-  | 'Lockout';
-
-export type MeterEntryKind =
-  | 'credit'
-  | 'maxPower'
-  | 'clearCredit'
-  | 'clearTamper'
-  | 'phaseUnbalance'
-  | 'waterFactor'
-  | 'test'
-  | 'keyChangeSection'
-  | 'keyChange';
-
-export type MeterRegister = 'electricity' | 'water' | 'gas';
-export const REGISTERS: readonly MeterRegister[] = ['electricity', 'water', 'gas'];
-
-export type MeterEntryResult =
-  | {
-      ok: true;
-      kind: MeterEntryKind;
-      cls: number;
-      subclass: number;
-      tid?: number;
-      /** credit: units added. */
-      units?: number;
-      register?: MeterRegister | 'all';
-      /** maxPower / phaseUnbalance: watts; waterFactor: raw value. */
-      value?: number;
-      /** test tokens. */
-      mfrCode?: number;
-      control?: bigint;
-      /** key change: sections still missing (empty once applied). */
-      missingSections?: number[];
-      rollover?: boolean;
-    }
-  | { ok: false; reason: MeterRejectReason; message: string };
-
-export type MeterDecoderOptions = {
-  /** Derive the decoder key from the meter's key identity… */
-  meterKey?: MeterKey;
-  /** …or give it directly with its parameters. */
-  decoderKey?: Uint8Array;
-  ea?: Ea;
-  baseDate?: BaseDate;
-  ken?: number;
-  ti?: number;
-  krn?: number;
-  kt?: number;
-  sgc?: string;
-  staTables?: StaTables;
-  /** How many recent TIDs are remembered (STS requires at least 50). */
-  tidMemory?: number;
-  /** Consecutive Format/CRC failures before the keypad locks. */
-  lockoutAfter?: number;
-  lockoutMinutes?: number;
-  /** Upper bound of each credit register in units (Overflow beyond it). */
-  creditLimit?: number;
-  /** RO=1 moves the meter to the next base date (1993 → 2014 → 2035) as well as clearing TIDs. */
-  rolloverAdvancesBaseDate?: boolean;
-};
-
-/** Persisted state. Contains the decoder key: store it like key material. */
-export type MeterDecoderSnapshot = {
-  version: 1;
-  decoderKeyHex: string;
-  ea: Ea;
-  baseDate: BaseDate;
-  ken: number;
-  ti: number;
-  krn: number;
-  kt: number;
-  sgc?: string;
-  tids: number[];
-  registers: Record<MeterRegister, number>;
-  maxPower: number | null;
-  phaseUnbalance: number | null;
-  waterFactor: number | null;
-  tamper: boolean;
-  failures: number;
-  lockedUntil: number | null;
-  pending: Record<string, KeyChangeSection>;
-};
-
-export const MIN_TID_MEMORY = 50;
-const KT_DDTK = 1;
-
 export class MeterDecoder {
   private readonly opts: Required<
     Pick<
       MeterDecoderOptions,
-      'tidMemory' | 'lockoutAfter' | 'lockoutMinutes' | 'creditLimit' | 'rolloverAdvancesBaseDate'
+      | 'tidMemory'
+      | 'lockoutAfter'
+      | 'lockoutMinutes'
+      | 'creditLimit'
+      | 'rolloverAdvancesBaseDate'
+      | 'keyChangeWindow'
     >
   > & {
     staTables?: StaTables;
@@ -136,6 +64,10 @@ export class MeterDecoder {
       lockoutMinutes: options.lockoutMinutes ?? 15,
       creditLimit: options.creditLimit ?? 10_000_000,
       rolloverAdvancesBaseDate: options.rolloverAdvancesBaseDate ?? true,
+      keyChangeWindow: Math.max(
+        requiredKeyChangeSubclasses(ea).length,
+        options.keyChangeWindow ?? defaultKeyChangeWindow(ea),
+      ),
       staTables: options.staTables,
     };
     this.state = {
@@ -157,6 +89,8 @@ export class MeterDecoder {
       failures: 0,
       lockedUntil: null,
       pending: {},
+      validEntries: 0,
+      pendingSince: null,
     };
   }
 
@@ -222,6 +156,8 @@ export class MeterDecoder {
       throw new TokenEngineError('MG_ERR_TOKEN_REQUEST', 'not a MeterDecoder snapshot (version 1)');
     }
     this.state = structuredClone(snapshot);
+    this.state.validEntries ??= 0;
+    this.state.pendingSince ??= Object.keys(this.state.pending).length > 0 ? 0 : null;
     this.cipher = null;
   }
 
@@ -233,11 +169,19 @@ export class MeterDecoder {
       this.state.lockedUntil = null;
       this.state.failures = 0;
     }
+    const result = this.decide(token, t);
+    // Issue 21.5: the count is cleared by an accepted token only. Clearing it at the CRC check let
+    // a replayed Used token (or a self-made class 1 test token) reset it between guesses.
+    if (result.ok && result.kind !== 'test') this.state.failures = 0;
+    return result;
+  }
+
+  private decide(token: string, t: number): MeterEntryResult {
     const d = decodeWithCipher(token, this.getCipher());
     if (!d.ok) return this.fail(t, 'Format', d.message);
     if (!d.crcOk) return this.fail(t, 'CRC', 'CRC mismatch (mistyped token or another meter’s token)');
-    this.state.failures = 0;
     const { cls, subclass } = d;
+    if (cls !== 1) this.state.validEntries = (this.state.validEntries ?? 0) + 1;
     if (cls === 1) {
       if (!d.test) return reject('Function', `class 1 subclass ${subclass} is not supported`);
       return { ok: true, kind: 'test', cls, subclass, mfrCode: d.test.mfrCode, control: d.test.control };
@@ -347,15 +291,26 @@ export class MeterDecoder {
     if (!required.includes(subclass)) {
       return reject('Function', `key change section ${section.section} does not apply to a 64-bit key`);
     }
-    const prev = this.state.pending[subclass];
-    if (prev && JSON.stringify(prev) === JSON.stringify(section))
-      return reject('Used', 'this key change section was already entered');
-    this.state.pending[subclass] = section;
-    const missing = required.filter((s) => !this.state.pending[s]);
-    if (missing.length > 0)
-      return { ok: true, kind: 'keyChangeSection', cls: 2, subclass, missingSections: missing };
-    const next = assembleKeyChange(this.state.pending as Record<number, KeyChangeSection>, this.state.ea);
+    const hasPending = Object.keys(this.state.pending).length > 0;
+    const outcome = collectKeyChangeSection(
+      hasPending ? { sections: this.state.pending, since: this.state.pendingSince ?? 0 } : null,
+      section,
+      subclass,
+      { ea: this.state.ea, entry: this.state.validEntries ?? 0, window: this.opts.keyChangeWindow },
+    );
+    if (outcome.kind === 'reject') {
+      this.state.pending = outcome.pending?.sections ?? {};
+      this.state.pendingSince = outcome.pending?.since ?? null;
+      return reject(outcome.reason, outcome.message);
+    }
+    if (outcome.kind === 'pending') {
+      this.state.pending = outcome.pending.sections;
+      this.state.pendingSince = outcome.pending.since;
+      return { ok: true, kind: 'keyChangeSection', cls: 2, subclass, missingSections: outcome.missing };
+    }
     this.state.pending = {};
+    this.state.pendingSince = null;
+    const next = assembleKeyChange(outcome.sections, this.state.ea);
     if (!next.ok) return reject(next.reason, next.message);
     this.state.decoderKeyHex = bytesToHex(next.key);
     next.key.fill(0);

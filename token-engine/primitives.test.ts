@@ -167,7 +167,7 @@ describe('key fields and DKGA02', () => {
     expect((err as Error).message).toContain(field);
     expect((err as Error).message).not.toContain('abababab');
   });
-  it('single DES from node-forge agrees with OpenSSL (des-ede-ecb with K‖K)', () => {
+  it('single DES (des.ts) in DKGA02 agrees with OpenSSL (des-ede-ecb with K‖K)', () => {
     const key = { ...STA_KEY, vendingKey: '0123456789abcdef', sgc: '654321', ti: 7, krn: 3, kt: 1 };
     const dk = dkga02(key, key.pan);
     const vk = Buffer.from(key.vendingKey, 'hex');

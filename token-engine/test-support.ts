@@ -10,7 +10,7 @@ import type { MeterKey } from './types.js';
  */
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const REPO_ROOT = path.resolve(FIXTURES, '../..');
-export const SHARED_VECTORS = path.resolve(REPO_ROOT, '../shared/vectors');
+export const SHARED_VECTORS = path.resolve(REPO_ROOT, '..', 'shared', 'vectors');
 
 export type TokenVector = {
   id: string;
@@ -35,7 +35,13 @@ export const tokenVectors = (): TokenVector[] =>
   readJsonl<TokenVector>(path.join(FIXTURES, 'sts-tokens-public.jsonl'));
 export const keyVectors = (): KeyVector[] =>
   readJsonl<KeyVector>(path.join(FIXTURES, 'sts-keys-public.jsonl'));
-export const sharedVectorsPresent = (): boolean => existsSync(SHARED_VECTORS);
+/** Path of a shared vector file; throws (fails the test) when ../shared/vectors lacks it. */
+export function requireSharedVector(file: string): string {
+  const p = path.join(SHARED_VECTORS, file);
+  if (!existsSync(p))
+    throw new Error(`conformance vectors missing: ${p} (clone shared/ beside the repository)`);
+  return p;
+}
 
 export const MISTY_KEY: MeterKey = {
   dkga: '04',

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO_ROOT, tokenVectors, MISTY_KEY } from './test-support.js';
+import { FIXTURES, REPO_ROOT, SHARED_VECTORS, tokenVectors, MISTY_KEY } from './test-support.js';
 
 /**
  * The real CLI in a child process: `./bin/metergate token …` with JSON lines on stdin. Integration
@@ -118,5 +118,23 @@ describe('metergate token (child process)', () => {
     expect(e.status).not.toBe(0);
     expect(e.stderr).toContain('MG_ERR_TOKEN_REQUEST');
     expect(e.stderr).not.toContain('abababab');
+  });
+
+  it('openpaygo: every published vector line comes back with token and new_count; a bad line names its field', () => {
+    const file = path.join(SHARED_VECTORS, 'openpaygo-tokens-published.jsonl');
+    if (!existsSync(file)) throw new Error(`OpenPAYGO vectors missing: ${file}`);
+    const expected = lines(readFileSync(file, 'utf8'));
+    const input = expected.map(({ token: _t, new_count: _n, ...rest }) => JSON.stringify(rest));
+    input.splice(3, 0, JSON.stringify({ ...JSON.parse(input[0]!), count: 'one' }));
+    const r = run(['token', 'openpaygo'], `${input.join('\n')}\n`);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(expected.length + 1);
+    expect(out[3]).toMatchObject({
+      line: 4,
+      error: { code: 'MG_ERR_TOKEN_OPENPAYGO_FIELD', field: 'count' },
+    });
+    out.splice(3, 1);
+    expect(out).toEqual(expected);
+    expect(r.status).toBe(1);
   });
 });

@@ -3,6 +3,8 @@
  * Encrypted bits 28 and 27 are moved to bits 65 and 64 and replaced by the class bits 1 and 0,
  * giving a 66-bit number printed in decimal, zero-padded to 20 digits.
  */
+import { parseTokenDigits } from './token-digits.js';
+
 export const TOKEN_DIGITS = 20;
 const MAX_66 = (1n << 66n) - 1n;
 const CLASS_MASK = 3 << 27;
@@ -20,11 +22,14 @@ export function formatToken(n66: bigint): string {
 export type ParsedToken =
   { ok: true; cls: number; hi: number; lo: number } | { ok: false; reason: 'Format'; message: string };
 
-/** Parse a typed token: 20 digits, spaces and dashes between groups allowed; never throws. */
+/**
+ * Parse a typed token: 20 digits (ASCII, Eastern Arabic or Persian), spaces and dashes between
+ * groups allowed (token-digits.ts); never throws.
+ */
 export function parseToken(token: unknown): ParsedToken {
-  if (typeof token !== 'string') return { ok: false, reason: 'Format', message: 'token must be a string' };
-  const digits = token.length <= 64 ? token.replace(/[\s-]/g, '') : '';
-  if (!/^\d{20}$/.test(digits)) return { ok: false, reason: 'Format', message: 'token must be 20 digits' };
+  const typed = parseTokenDigits(token, TOKEN_DIGITS);
+  if (!typed.ok) return typed;
+  const digits = typed.digits;
   const n = BigInt(digits);
   if (n > MAX_66) return { ok: false, reason: 'Format', message: 'token is larger than 66 bits' };
   const top = Number(n >> 64n);

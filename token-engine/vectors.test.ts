@@ -11,9 +11,10 @@ import {
   decodeAmount,
   tidFromTime,
 } from './index.js';
-import { FIXTURES, keyVectors, SHARED_VECTORS, sharedVectorsPresent, tokenVectors } from './test-support.js';
+import { FIXTURES, keyVectors, requireSharedVector, tokenVectors } from './test-support.js';
 
-// Public conformance vectors (independent of our code: ../shared/vectors, copied to fixtures/).
+// Public conformance vectors (independent of our code: ../shared/vectors, copied to fixtures/;
+// the copy is checked equal to the shared file, and the shared file must exist).
 const tokens = tokenVectors();
 const keys = keyVectors();
 const needsProductionTables = (v: { key: { ea: string }; token: Record<string, unknown> }): boolean =>
@@ -28,11 +29,10 @@ describe('vector fixtures', () => {
     expect(staTokens.length).toBe(19);
   });
 
-  it('equal ../shared/vectors when that folder is beside the repository', () => {
+  it('equal ../shared/vectors, which must be beside the repository (a missing folder fails)', () => {
     for (const f of ['sts-tokens-public.jsonl', 'sts-keys-public.jsonl']) {
       const copy = readFileSync(path.join(FIXTURES, f), 'utf8');
-      const shared = sharedVectorsPresent() ? readFileSync(path.join(SHARED_VECTORS, f), 'utf8') : copy;
-      expect(copy).toBe(shared);
+      expect(readFileSync(requireSharedVector(f), 'utf8')).toBe(copy);
     }
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { openDatabase, runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
-import { ROLLUP_MIGRATIONS } from '../../gateway/rollups/index.js';
+import { openDatabase, runMigrations, type SqlDatabase } from '../../gateway/platform/db/index.js';
+import { ROLLUP_MIGRATIONS } from '../../gateway/metering/rollups/index.js';
 import {
   ANALYTICS_MIGRATIONS,
   ANOMALY_STATUSES,
@@ -11,7 +11,7 @@ import {
   dayString,
   isDayString,
   type AnomalyStatus,
-} from '../../gateway/analytics/index.js';
+} from '../../gateway/metering/analytics/index.js';
 
 interface DbOpts {
   databaseUrl?: string;

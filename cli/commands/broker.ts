@@ -41,6 +41,11 @@ interface BrokerFlags {
   maxConnections?: number;
   connRate?: number;
   connBurst?: number;
+  dataDir: string;
+  memory?: boolean;
+  fsync: string;
+  maxQueued?: number;
+  strictClientIds?: boolean;
 }
 
 async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
@@ -81,10 +86,28 @@ export function registerBrokerCommands(program: Command, ctx: CliContext): void 
     .option('--max-connections <n>', 'open connections on this node', positive)
     .option('--conn-rate <n>', 'new connections per second per source address', positive)
     .option('--conn-burst <n>', 'connection burst per source address', positive)
+    .option(
+      '--data-dir <dir>',
+      'keep sessions, queued QoS 1 messages and retained messages here across restarts',
+      '.data/broker',
+    )
+    .option('--memory', 'keep sessions in memory only (a restart loses queued messages)')
+    .option(
+      '--fsync <when>',
+      'durable store: interval (every second) or always (before each PUBACK)',
+      'interval',
+    )
+    .option('--max-queued <n>', 'queued QoS 1/2 messages kept per client; newer ones are dropped', positive)
+    .option(
+      '--strict-client-ids',
+      'clients must use their own id, {id}:… or a clientIds entry of their credentials',
+    )
     .action(async (flags: BrokerFlags) => {
       const log = ctx.logger();
       if (!isRole(flags.anonymousRole))
         throw new Error(`--anonymous-role must be one of ${ROLES.join(', ')}`);
+      if (flags.fsync !== 'always' && flags.fsync !== 'interval')
+        throw new Error('--fsync must be always or interval');
       if (flags.tlsPort !== undefined && !flags.caDir)
         throw new Error('--tls-port needs --ca-dir (run metergate ca init)');
       const credentials = flags.credentials
@@ -98,6 +121,9 @@ export function registerBrokerCommands(program: Command, ctx: CliContext): void 
         allowAnonymous: Boolean(flags.allowAnonymous),
         anonymousRole: flags.anonymousRole,
         logger: log,
+        ...(flags.memory ? {} : { dataDir: path.resolve(flags.dataDir), fsync: flags.fsync }),
+        ...(flags.maxQueued ? { maxQueuedPerClient: flags.maxQueued } : {}),
+        ...(flags.strictClientIds ? { strictClientIds: true } : {}),
         limits: {
           ...(flags.maxPayload ? { maxPayloadBytes: flags.maxPayload } : {}),
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
@@ -147,7 +173,15 @@ export function registerBrokerCommands(program: Command, ctx: CliContext): void 
         process.on('SIGTERM', done);
         process.on('SIGHUP', onHup);
       });
+      // Stop within 10 s whatever a client does; the store is flushed by stop() before that.
+      const guard = setTimeout(() => {
+        log.error({}, 'broker did not stop within 9 s; exiting');
+        process.exit(1);
+      }, 9000);
+      guard.unref();
       await b.stop();
+      clearTimeout(guard);
+      log.info({}, 'broker stopped');
     });
 
   broker

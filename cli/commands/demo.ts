@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { Demo } from '../demo/demo.js';
+import { DEMO_POSTPAID } from '../demo/demo-billing.js';
 import { PortInUseError } from '../demo/ports.js';
+import { runUntilSignal, watchSignals } from '../stack/index.js';
 
 function positiveInt(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
@@ -9,6 +11,9 @@ function positiveInt(name: string, raw: string, min: number, max: number): numbe
     throw new Error(`${name} must be an integer ${min}..${max} (got ${raw})`);
   return n;
 }
+
+/** The demo customer the banner suggests for the online agency. */
+const AGENCY_TRY = DEMO_POSTPAID[0]!;
 
 /** `metergate demo` (= `npm run demo`): everything in one process, until Ctrl-C. */
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
@@ -31,12 +36,31 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         return;
       }
       const logger = ctx.logger(ctx.env.LOG_LEVEL ?? 'warn');
-      const demo = new Demo({ port, meters, dataDir: opts.dataDir, host: opts.host, logger, env: ctx.env });
+      let lastDecile = -1;
+      const demo = new Demo({
+        port,
+        meters,
+        dataDir: opts.dataDir,
+        host: opts.host,
+        logger,
+        env: ctx.env,
+        // One progress line per tenth of the fleet, on stderr, while the dashboards already work.
+        onHistoryProgress: (done, total) => {
+          const decile = Math.floor((done * 10) / total);
+          if (decile === lastDecile) return;
+          lastDecile = decile;
+          ctx.stderr.write(`metergate demo: history ${done}/${total} meters (${decile * 10} %)\n`);
+        },
+      });
       let banner;
+      // Caught from here: a signal during the start stops the demo once it has started.
+      const signals = watchSignals();
       try {
         banner = await demo.start();
       } catch (err) {
-        await demo.stop().catch(() => {});
+        signals.dispose();
+        // Start failed: stop what started (logged per service by the lifecycle), then report.
+        await demo.stop();
         if (err instanceof PortInUseError) {
           ctx.stderr.write(`metergate demo: ${err.message}\n`);
           ctx.exitCode = 1;
@@ -50,6 +74,12 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           'metergate demo is running',
           `  dashboards   ${banner.url}/ui/`,
           `  API docs     ${banner.url}/docs`,
+          `  agency       ${banner.url}/agence — create an account as demo customer ${AGENCY_TRY.customerNumber}: contract ${AGENCY_TRY.contract}, CIN ${AGENCY_TRY.cin}, born ${AGENCY_TRY.birthDate}, mobile ${AGENCY_TRY.mobile}; the password SMS is in GET /api/outbox (operator key)`,
+          ...(ctx.env.METERGATE_CAPTCHA_BYPASS === '1'
+            ? [
+                '  CAPTCHA      METERGATE_CAPTCHA_BYPASS=1: the answer "bypass" is accepted (tests and demo only)',
+              ]
+            : []),
           `  MQTT broker  ${banner.mqttUrl}`,
           `  fleet        ${Object.entries(banner.fleet)
             .map(([k, v]) => `${v} ${k}`)
@@ -60,21 +90,19 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           `    operator  ${banner.keys.operator}`,
           `    vendor    ${banner.keys.vendor}`,
           `    customer  ${banner.keys.customer}`,
+          `    reader    ${banner.keys.reader}   (meter reader: ${banner.url}/ui/agent/)`,
           '  Ctrl-C stops cleanly.',
           '',
         ].join('\n'),
       );
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          resolve();
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
+      await runUntilSignal({
+        signals,
+        stop: async () => {
+          ctx.stderr.write('metergate demo: stopping (flushing the edge outbox and ingest)\n');
+          await demo.stop();
+        },
+        log: (level, message) => logger[level](`demo: ${message}`),
       });
-      ctx.stderr.write('metergate demo: stopping (flushing the edge outbox and ingest)\n');
-      await demo.stop();
       ctx.stderr.write('metergate demo: stopped\n');
     });
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { DriverError, Edge, loadEdgeConfig } from '../../drivers/index.js';
+import { DriverError, Edge, loadEdgeConfig, mosquittoEdgeAcl } from '../../drivers/index.js';
+import { TopicScheme } from '../../protocol/index.js';
+import { runUntilSignal, watchSignals } from '../stack/index.js';
 
 /**
  * `metergate edge --config edge.yaml`: polls the configured meters and publishes their readings
@@ -13,11 +15,15 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
     .description('run an edge: poll Modbus TCP/RTU and IEC 62056-21 meters, publish readings over MQTT')
     .requiredOption('-c, --config <file>', 'edge YAML/JSON config (meters, broker, edgeId, outbox)')
     .option('--check', 'validate the config and exit')
+    .option(
+      '--mosquitto-acl',
+      'print the Mosquitto acl_file stanza for this edge (its meters only: cmd read, reading/event/state write) and exit',
+    )
     .addHelpText(
       'after',
       '\nEnvironment: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD override broker.url/username/password.',
     )
-    .action(async (opts: { config: string; check?: boolean }) => {
+    .action(async (opts: { config: string; check?: boolean; mosquittoAcl?: boolean }) => {
       let config;
       try {
         config = loadEdgeConfig(opts.config);
@@ -31,23 +37,34 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
       if (ctx.env.MQTT_URL) config.broker.url = ctx.env.MQTT_URL;
       if (ctx.env.MQTT_USERNAME) config.broker.username = ctx.env.MQTT_USERNAME;
       if (ctx.env.MQTT_PASSWORD) config.broker.password = ctx.env.MQTT_PASSWORD;
+      if (opts.mosquittoAcl) {
+        ctx.stdout.write(
+          mosquittoEdgeAcl({
+            username: config.broker.username ?? config.edgeId,
+            edgeId: config.edgeId,
+            meterIds: config.meters.map((m) => m.id),
+            topics: new TopicScheme(config.broker.prefix),
+          }),
+        );
+        return;
+      }
       if (opts.check) {
         ctx.stdout.write(`${opts.config}: ok (${config.meters.length} meters)\n`);
         return;
       }
       const logger = ctx.logger().child({ component: 'edge', edge: config.edgeId });
       const edge = new Edge({ config, logger });
-      await edge.start();
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: NodeJS.Signals) => {
-          logger.info({ signal: sig }, 'stopping edge');
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve();
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+      const signals = watchSignals();
+      try {
+        await edge.start();
+      } catch (err) {
+        signals.dispose();
+        throw err;
+      }
+      await runUntilSignal({
+        signals,
+        stop: () => edge.stop(),
+        log: (level, message) => logger[level](`edge: ${message}`),
       });
-      await edge.stop();
     });
 }

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import type { StoreKind } from '../../gateway/index.js';
-import { AesGcmSecurityModule } from '../../gateway/vending/index.js';
-import { GatewayStack } from '../stack/index.js';
+import { AesGcmSecurityModule } from '../../gateway/prepaid/vending/index.js';
+import { gatewayFromConfig, runUntilSignal, watchSignals } from '../stack/index.js';
 
 const STORES: StoreKind[] = ['pglite', 'postgres', 'influx'];
 
@@ -20,7 +20,10 @@ export function registerGatewayCommand(program: Command, ctx: CliContext): void 
       '--store <kind>',
       `reading store: ${STORES.join(' | ')} (default: influx when influx.url is set, postgres when database.url is set, else pglite)`,
     )
-    .option('--client-id <id>', 'MQTT client id (a stable id keeps the broker session across restarts)')
+    .option(
+      '--client-id <id>',
+      'MQTT client id (default <username>:gateway-<host>; a stable id keeps the broker session across restarts)',
+    )
     .option(
       '--public-metrics',
       'serve /metrics without authentication (for a Prometheus on a private network)',
@@ -62,37 +65,33 @@ export function registerGatewayCommand(program: Command, ctx: CliContext): void 
         }
         const logger = ctx.logger(cfg.log.level);
         const hasMasterKey = Boolean(ctx.env.METERGATE_MASTER_KEY || ctx.env.METERGATE_MASTER_KEY_FILE);
-        const stack = new GatewayStack({
-          config: { ...cfg, http: { ...cfg.http, port } },
-          store: opts.store as StoreKind | undefined,
-          securityModule: hasMasterKey ? AesGcmSecurityModule.fromEnv(ctx.env) : undefined,
-          logger,
-          mqttClientId: opts.clientId,
-          publicMetrics: opts.publicMetrics,
-        });
+        const gateway = gatewayFromConfig(
+          { ...cfg, http: { ...cfg.http, port } },
+          {
+            store: opts.store as StoreKind | undefined,
+            securityModule: hasMasterKey ? AesGcmSecurityModule.fromEnv(ctx.env) : undefined,
+            logger,
+            mqttClientId: opts.clientId,
+            publicMetrics: opts.publicMetrics,
+          },
+        );
+        // A failed start has already stopped what it started (the lifecycle list, in reverse).
+        const signals = watchSignals();
         try {
-          await stack.start();
+          await gateway.start();
         } catch (err) {
-          await stack.stop().catch(() => {});
+          signals.dispose();
           throw err;
         }
-        const gateway = stack.gateway!;
         ctx.stderr.write(
           `metergate gateway ready: ${gateway.url ?? 'no HTTP'} store=${gateway.store?.kind}\n`,
         );
-        await new Promise<void>((resolve) => {
-          const shutdown = (signal: string) => {
-            logger.info(`${signal}: stopping`);
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-            resolve();
-          };
-          const onInt = () => shutdown('SIGINT');
-          const onTerm = () => shutdown('SIGTERM');
-          process.on('SIGINT', onInt);
-          process.on('SIGTERM', onTerm);
+        await runUntilSignal({
+          signals,
+          stop: () => gateway.stop(),
+          log: (level, message) => logger[level](`gateway: ${message}`),
         });
-        await stack.stop();
+        logger.info('gateway: stopped');
       },
     );
 }

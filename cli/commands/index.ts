@@ -11,6 +11,8 @@ import { registerKeysCommands } from './keys.js';
 import { registerSimulateCommands } from './simulate.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerAnalyticsCommands } from './analytics.js';
+import { registerDlmsCommands } from './dlms.js';
+import { registerModelsCommands } from './models.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -27,4 +29,6 @@ export const COMMANDS: CommandRegistrar[] = [
   registerDemoCommand,
   registerGatewayCommand,
   registerAnalyticsCommands,
+  registerDlmsCommands,
+  registerModelsCommands,
 ];

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../index.js';
 import { captureContext } from '../test-context.js';
-import { openDatabase, runMigrations } from '../../gateway/db/index.js';
-import { AUTH_MIGRATIONS, verifyApiKey } from '../../gateway/auth/index.js';
-import { AesGcmSecurityModule, KeyVault } from '../../gateway/keys/index.js';
+import { openDatabase, runMigrations } from '../../gateway/platform/db/index.js';
+import { AUTH_MIGRATIONS, verifyApiKey } from '../../gateway/platform/auth/index.js';
+import { AesGcmSecurityModule, KeyVault } from '../../gateway/platform/keys/index.js';
 import { generateTestStaTables } from '../../token-engine/index.js';
 
 describe('metergate keys', () => {
@@ -23,7 +23,7 @@ describe('metergate keys', () => {
       expect(await main(['keys', 'list', '--data-dir', dir], l)).toBe(0);
       const id = key.split('_')[1]!;
       expect(l.out()).toContain(`${id} vendor vendor=V1`);
-      expect(l.out()).not.toContain(key.split('_')[2]!);
+      expect(l.out()).not.toContain(key.split('_').slice(2).join('_'));
 
       let db = await openDatabase({ dataDir: dir });
       await runMigrations(db, AUTH_MIGRATIONS);
@@ -41,6 +41,37 @@ describe('metergate keys', () => {
       const noVendor = captureContext();
       expect(await main(['keys', 'create-api-key', '--role', 'vendor', '--data-dir', dir], noVendor)).toBe(1);
       expect(noVendor.err()).toMatch(/vendor id/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('creates a reader key with --reader (required with --role reader), scoped to that reader', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-keys-reader-'));
+    try {
+      const c = captureContext();
+      expect(
+        await main(['keys', 'create', '--role', 'reader', '--reader', 'releveur-07', '--data-dir', dir], c),
+      ).toBe(0);
+      const key = c.out().trim();
+      const l = captureContext();
+      expect(await main(['keys', 'list', '--data-dir', dir], l)).toBe(0);
+      expect(l.out()).toContain(`${key.split('_')[1]!} reader reader=releveur-07`);
+      const db = await openDatabase({ dataDir: dir });
+      expect(await verifyApiKey(db, key)).toMatchObject({ role: 'reader', readerId: 'releveur-07' });
+      await db.close();
+
+      const noReader = captureContext();
+      expect(await main(['keys', 'create-api-key', '--role', 'reader', '--data-dir', dir], noReader)).toBe(2);
+      expect(noReader.err()).toMatch(/--reader <id> .* is required with --role reader/);
+      const strayReader = captureContext();
+      expect(
+        await main(
+          ['keys', 'create-api-key', '--role', 'operator', '--reader', 'r', '--data-dir', dir],
+          strayReader,
+        ),
+      ).toBe(2);
+      expect(strayReader.err()).toMatch(/--reader goes with --role reader only/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

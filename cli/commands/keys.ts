@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { openDatabase, runMigrations, type SqlDatabase } from '../../gateway/db/index.js';
+import { openDatabase, runMigrations, type SqlDatabase } from '../../gateway/platform/db/index.js';
 import {
   AUTH_MIGRATIONS,
   createApiKey,
+  isReaderId,
   isRole,
   listApiKeys,
   revokeApiKey,
-} from '../../gateway/auth/index.js';
-import { AesGcmSecurityModule, KEYS_MIGRATIONS, KeyVault } from '../../gateway/keys/index.js';
+} from '../../gateway/platform/auth/index.js';
+import { AesGcmSecurityModule, KEYS_MIGRATIONS, KeyVault } from '../../gateway/platform/keys/index.js';
 import { loadStaTables } from '../../token-engine/index.js';
 
 interface DbOpts {
@@ -41,34 +42,54 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
   dbOptions(
     keys
       .command('create-api-key')
+      .alias('create')
       .description('create an API key; the key is printed once and only its hash is stored')
-      .requiredOption('--role <role>', 'admin | operator | vendor | customer')
+      .requiredOption('--role <role>', 'admin | operator | vendor | customer | reader')
       .option('--vendor-id <id>', 'vendor the key sells for (role vendor)')
       .option('--customer-id <id>', 'customer the key belongs to (role customer)')
+      .option('--reader <id>', 'meter reader the key belongs to: only their reading rounds (role reader)')
       .option('--label <text>', 'free text shown by `keys list`', ''),
-  ).action(async (o: DbOpts & { role: string; vendorId?: string; customerId?: string; label: string }) => {
-    if (!isRole(o.role)) {
-      ctx.stderr.write(`--role must be admin, operator, vendor or customer, got ${JSON.stringify(o.role)}\n`);
-      ctx.exitCode = 2;
-      return;
-    }
-    const db = await open(ctx, o);
-    try {
-      const created = await createApiKey(db, {
-        role: o.role,
-        vendorId: o.vendorId,
-        customerId: o.customerId,
-        label: o.label,
-      });
-      ctx.stderr.write(`created key ${created.id} (${o.role}); store it now, it cannot be shown again\n`);
-      ctx.stdout.write(`${created.key}\n`);
-    } catch (err) {
-      ctx.stderr.write(`${(err as Error).message}\n`);
-      ctx.exitCode = 1;
-    } finally {
-      await db.close();
-    }
-  });
+  ).action(
+    async (
+      o: DbOpts & { role: string; vendorId?: string; customerId?: string; reader?: string; label: string },
+    ) => {
+      if (!isRole(o.role)) {
+        ctx.stderr.write(
+          `--role must be admin, operator, vendor, customer or reader, got ${JSON.stringify(o.role)}\n`,
+        );
+        ctx.exitCode = 2;
+        return;
+      }
+      // Usage errors before the database is opened: a reader key is nothing without its reader.
+      if (o.role === 'reader' && !isReaderId(o.reader)) {
+        ctx.stderr.write('--reader <id> (1 to 100 characters) is required with --role reader\n');
+        ctx.exitCode = 2;
+        return;
+      }
+      if (o.reader !== undefined && o.role !== 'reader') {
+        ctx.stderr.write('--reader goes with --role reader only\n');
+        ctx.exitCode = 2;
+        return;
+      }
+      const db = await open(ctx, o);
+      try {
+        const created = await createApiKey(db, {
+          role: o.role,
+          vendorId: o.vendorId,
+          customerId: o.customerId,
+          readerId: o.reader,
+          label: o.label,
+        });
+        ctx.stderr.write(`created key ${created.id} (${o.role}); store it now, it cannot be shown again\n`);
+        ctx.stdout.write(`${created.key}\n`);
+      } catch (err) {
+        ctx.stderr.write(`${(err as Error).message}\n`);
+        ctx.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   dbOptions(keys.command('list').description('list API keys (ids and scopes, never secrets)')).action(
     async (o: DbOpts) => {
@@ -79,7 +100,9 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
             ? ` vendor=${k.vendorId}`
             : k.customerId
               ? ` customer=${k.customerId}`
-              : '';
+              : k.readerId
+                ? ` reader=${k.readerId}`
+                : '';
           const state = k.revokedAt ? ` revoked ${k.revokedAt.toISOString()}` : '';
           ctx.stdout.write(`${k.id} ${k.role}${scope} ${JSON.stringify(k.label)}${state}\n`);
         }

@@ -8,7 +8,9 @@ import {
   type FleetConfig,
   type ServedEndpoint,
 } from '../../simulators/index.js';
+import { loadModelDir } from '../../drivers/index.js';
 import type { CliContext } from '../context.js';
+import { startDlmsFromFlags } from './simulate-dlms.js';
 
 interface SimulateOptions {
   meters?: string;
@@ -19,6 +21,13 @@ interface SimulateOptions {
   acceleration: string;
   start?: string;
   config?: string;
+  models?: string;
+  dlms?: string;
+  dlmsTransport: string;
+  dlmsPassword?: string;
+  dlmsEk?: string;
+  dlmsAk?: string;
+  dlmsSerial?: string;
 }
 
 function ranges(ids: readonly number[]): string {
@@ -98,6 +107,7 @@ export function registerSimulateCommands(program: Command, ctx: CliContext): voi
     .description('serve simulated meters (Modbus TCP/RTU, IEC 62056-21) until SIGINT/SIGTERM')
     .option('--meters <n>', 'number of meters, served as unit ids 1..N on one Modbus TCP port')
     .option('--model <name>', 'catalogue model of the meters', 'sdm630')
+    .option('--models <dir>', 'directory of user model files (YAML/JSON) that --model may name')
     .option('--modbus-tcp <host:port>', 'Modbus TCP endpoint to listen on (port 0 picks a free one)')
     .option('--profile <kind>', 'load profile: household or small-business', 'household')
     .option('--seed <seed>', 'seed of the deterministic load profiles', '1')
@@ -107,11 +117,45 @@ export function registerSimulateCommands(program: Command, ctx: CliContext): voi
       '--config <file>',
       'fleet file (YAML/JSON): mixed models, transports, profiles, faults, anomalies',
     )
+    .option(
+      '--dlms <host:port>',
+      'also serve --meters N DLMS/COSEM meters on this port (wPorts / HDLC addresses 1..N)',
+    )
+    .option(
+      '--dlms-transport <kind>',
+      'DLMS framing: wrapper (IEC 62056-47) or hdlc (IEC 62056-46)',
+      'wrapper',
+    )
+    .option('--dlms-password <secret>', 'LLS password of DLMS client 17 (default metergate)')
+    .option(
+      '--dlms-ek <hex>',
+      'HLS-GMAC block cipher key of DLMS client 1 (default: the DLMS UA example key)',
+    )
+    .option(
+      '--dlms-ak <hex>',
+      'HLS-GMAC authentication key of DLMS client 1 (default: the DLMS UA example key)',
+    )
+    .option('--dlms-serial <path>', 'also serve the DLMS meters with HDLC (and mode E) on this serial line')
     .action(async (opts: SimulateOptions) => {
+      if (opts.models) {
+        const loaded = loadModelDir(opts.models);
+        if (!loaded.ok) {
+          for (const e of loaded.errors) ctx.stderr.write(`metergate simulate: ${e}\n`);
+          ctx.exitCode = 2;
+          return;
+        }
+      }
+      const dlms = opts.dlms ? await startDlmsFromFlags(opts, ctx) : undefined;
+      if (opts.dlms && !dlms) return;
+      if (dlms && !opts.modbusTcp && !opts.config) {
+        await dlms.waitForSignal();
+        return;
+      }
       const cfg = await configFrom(opts);
       if (!cfg.ok) {
         for (const e of cfg.errors) ctx.stderr.write(`metergate simulate: ${e}\n`);
         ctx.exitCode = 2;
+        await dlms?.stop();
         return;
       }
       const fleet = new FleetRunner({ config: cfg.value });
@@ -136,6 +180,7 @@ export function registerSimulateCommands(program: Command, ctx: CliContext): voi
         process.once('SIGTERM', onTerm);
       });
       await fleet.stop();
+      await dlms?.stop();
       ctx.stdout.write(`${signal}: stopped ${fleet.meters.length} meters\n`);
     });
 }

@@ -7,8 +7,10 @@ import {
   decodeToken,
   decoderKeyHexForRequest,
   deriveDecoderKey,
+  formatTokenDigits,
   generateTestStaTables,
   loadStaTables,
+  openPaygoLine,
   tokensForRequest,
   TokenEngineError,
   type MeterKey,
@@ -21,7 +23,9 @@ import {
  * material never goes to stderr or the log: errors carry a stable code and a field name only.
  */
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
-  const token = program.command('token').description('STS (IEC 62055-41) tokens: vend, derive keys, decode');
+  const token = program
+    .command('token')
+    .description('STS (IEC 62055-41) tokens: vend, derive keys, decode; OpenPAYGO tokens (token openpaygo)');
 
   token
     .command('batch')
@@ -81,6 +85,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .option('--time <iso>', 'vend time (default: now)')
     .option('--rnd <n>', 'RND 0..15 (default: random)')
     .option('--sta-tables <file>', 'STA table file for EA07 (default: $METERGATE_STA_TABLES)')
+    .option('--grouped', 'print each token in groups of four digits (1234 5678 9012 3456 7890)')
     .action((opts: Record<string, string | boolean | undefined>) => {
       const tables = tablesOrExit(opts.staTables as string | undefined, ctx);
       if (tables === null) return;
@@ -108,10 +113,22 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
         };
       }
       try {
-        for (const t of tokensForRequest(req, { staTables: tables })) ctx.stdout.write(`${t}\n`);
+        for (const t of tokensForRequest(req, { staTables: tables }))
+          ctx.stdout.write(`${opts.grouped ? formatTokenDigits(t) : t}\n`);
       } catch (err) {
         reportError(err, ctx);
       }
+    });
+
+  token
+    .command('openpaygo')
+    .description(
+      'OpenPAYGO Token: JSON lines on stdin (serial_number, starting_code, key, count, token_type, value_raw, ' +
+        'restricted_digit_set, extended_token) → the same object with "token" and "new_count" per line',
+    )
+    .action(async () => {
+      // The output is the input object itself (the vectors' schema), not wrapped with an id.
+      await eachLine(ctx, (req) => openPaygoLine(req), { bare: true });
     });
 
   token
@@ -155,8 +172,12 @@ function parseKeyOrExit(json: string, flag: string, ctx: CliContext): MeterKey |
   }
 }
 
-function errorBody(err: unknown): { code: string; message: string } {
-  if (err instanceof TokenEngineError) return { code: err.code, message: err.message };
+function errorBody(err: unknown): { code: string; message: string; field?: string } {
+  if (err instanceof TokenEngineError) {
+    // Field-level errors say `field "name"`: give the name on its own for scripts.
+    const field = /field "([a-z_]+)"/.exec(err.message)?.[1];
+    return field ? { code: err.code, message: err.message, field } : { code: err.code, message: err.message };
+  }
   // Unexpected: do not echo a message that might carry input; the name is enough to file a bug.
   return { code: 'MG_ERR_TOKEN_INTERNAL', message: `unexpected ${(err as Error)?.name ?? 'error'}` };
 }
@@ -167,7 +188,15 @@ function reportError(err: unknown, ctx: CliContext): void {
   ctx.exitCode = 1;
 }
 
-async function eachLine(ctx: CliContext, handle: (req: unknown) => Record<string, unknown>): Promise<void> {
+/**
+ * One output line per input line. `bare`: the handler's object as it is, and an error line
+ * `{"line": n, "serial_number"?: …, "error": {code, message, field?}}`; otherwise `{"id", …}`.
+ */
+async function eachLine(
+  ctx: CliContext,
+  handle: (req: unknown) => Record<string, unknown>,
+  opts: { bare?: boolean } = {},
+): Promise<void> {
   const rl = createInterface({ input: ctx.stdin, crlfDelay: Infinity });
   let n = 0;
   let failed = false;
@@ -183,6 +212,7 @@ async function eachLine(ctx: CliContext, handle: (req: unknown) => Record<string
     n++;
     if (line.trim() === '') continue;
     let id: unknown = null;
+    let serial: unknown = null;
     let out: Record<string, unknown>;
     try {
       let req: unknown;
@@ -192,10 +222,14 @@ async function eachLine(ctx: CliContext, handle: (req: unknown) => Record<string
         throw new TokenEngineError('MG_ERR_TOKEN_REQUEST', `line ${n} is not valid JSON`);
       }
       if (req && typeof req === 'object' && 'id' in req) id = (req as { id: unknown }).id;
-      out = { id, ...handle(req) };
+      if (opts.bare && req && typeof req === 'object' && 'serial_number' in req)
+        serial = (req as { serial_number: unknown }).serial_number;
+      out = opts.bare ? handle(req) : { id, ...handle(req) };
     } catch (err) {
       failed = true;
-      out = { id, error: errorBody(err) };
+      out = opts.bare
+        ? { line: n, ...(typeof serial === 'string' ? { serial_number: serial } : {}), error: errorBody(err) }
+        : { id, error: errorBody(err) };
     }
     if (!ctx.stdout.write(`${JSON.stringify(out)}\n`) && !closed) {
       await new Promise<void>((resolve) => {

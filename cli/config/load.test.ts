@@ -59,6 +59,37 @@ describe('config', () => {
     );
   });
 
+  it('reads the prepaid reversal window from the file or METERGATE_REVERSAL_WINDOW_MINUTES', async () => {
+    expect(resolveConfig({}, 'x', {}).prepaid.reversalWindowMinutes).toBe(60);
+    const p = await file('p.yaml', 'prepaid:\n  reversalWindowMinutes: 15\n');
+    expect((await loadConfig(p, {})).prepaid.reversalWindowMinutes).toBe(15);
+    expect(
+      (await loadConfig(p, { METERGATE_REVERSAL_WINDOW_MINUTES: '30' })).prepaid.reversalWindowMinutes,
+    ).toBe(30);
+    expect(() => resolveConfig({ prepaid: { reversalWindowMinutes: 0 } }, 'x', {})).toThrow(
+      /prepaid\.reversalWindowMinutes/,
+    );
+    expect(() => resolveConfig({ prepaid: { reversalWindowMinutes: 20_000 } }, 'x', {})).toThrow(
+      /prepaid\.reversalWindowMinutes/,
+    );
+    expect(() => resolveConfig({}, 'env', { METERGATE_REVERSAL_WINDOW_MINUTES: 'an hour' })).toThrow(
+      /METERGATE_REVERSAL_WINDOW_MINUTES.*integer/,
+    );
+  });
+
+  it('takes a map tile server from the file or METERGATE_MAP_TILE_URL, and refuses one without {z}/{x}/{y}', () => {
+    expect(resolveConfig({}, 'x', {}).map).toEqual({});
+    const tiles = 'https://tiles.example.ma/{z}/{x}/{y}.png';
+    expect(resolveConfig({ map: { tileUrl: tiles } }, 'x', {}).map.tileUrl).toBe(tiles);
+    expect(resolveConfig({}, 'env', { METERGATE_MAP_TILE_URL: tiles }).map.tileUrl).toBe(tiles);
+    expect(() => resolveConfig({ map: { tileUrl: 'https://tiles.example.ma/tile.png' } }, 'x', {})).toThrow(
+      /map\.tileUrl/,
+    );
+    expect(() => resolveConfig({ map: { tileUrl: 'file:///etc/{z}/{x}/{y}' } }, 'x', {})).toThrow(
+      /map\.tileUrl/,
+    );
+  });
+
   it('reports unreadable and unparsable files', async () => {
     await expect(loadConfig('/nonexistent/metergate.yaml', {})).rejects.toThrow(/cannot read file: ENOENT/);
     await expect(loadConfig(await file('x.yaml', 'a: [1, 2\n'), {})).rejects.toThrow(/not valid YAML/);

@@ -39,6 +39,14 @@ function applyEnv(doc: Record<string, unknown>, env: NodeJS.ProcessEnv, problems
         continue;
       }
       value = Number(raw);
+    } else if (o.type === 'boolean') {
+      if (!/^(true|false|1|0)$/.test(raw)) {
+        problems.push(
+          `env ${o.env} (${o.path.join('.')}): expected true or false, got ${JSON.stringify(raw)}`,
+        );
+        continue;
+      }
+      value = raw === 'true' || raw === '1';
     }
     let node = doc;
     for (const key of o.path.slice(0, -1)) {

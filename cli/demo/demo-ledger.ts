@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../gateway/auth/index.js';
-import type { SqlDatabase } from '../../gateway/db/index.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../gateway/platform/auth/index.js';
+import type { SqlDatabase } from '../../gateway/platform/db/index.js';
 import {
   EXAMPLE_ELECTRICITY_TARIFF,
   createCustomer,
@@ -8,7 +8,8 @@ import {
   getMeter,
   upsertProgramme,
   type KeyVault,
-} from '../../gateway/vending/index.js';
+} from '../../gateway/prepaid/vending/index.js';
+import { recordFloatMovement, upsertVendor } from '../../gateway/prepaid/vendors/index.js';
 import { luhnCheckDigit, type MeterKey } from '../../token-engine/index.js';
 
 export interface DemoApiKeys {
@@ -16,6 +17,8 @@ export interface DemoApiKeys {
   operator: string;
   vendor: string;
   customer: string;
+  /** A meter reader's key: opens that reader's rounds in the phone app (/ui/agent/), nothing else. */
+  reader: string;
 }
 
 export interface DemoPrepaidMeter {
@@ -25,6 +28,10 @@ export interface DemoPrepaidMeter {
 }
 
 const DEMO_LABEL = 'demo';
+/** The vendor id of the demo's vendor key (an agency counter with a float). */
+export const DEMO_VENDOR = 'AGENCE-1';
+/** The reader id of the demo's reader key; the demo's reading round is assigned to it. */
+export const DEMO_READER = 'RELEVEUR-1';
 
 function pan(n: number): string {
   const body = `600727${String(900_000 + n).padStart(11, '0')}`;
@@ -108,13 +115,24 @@ export async function seedDemoLedger(
   for (const k of await listApiKeys(db)) {
     if (k.label === DEMO_LABEL && !k.revokedAt) await revokeApiKey(db, k.id);
   }
+  // The vendor key sells for an agency counter with an account (float, shifts, Z-report), as a
+  // utility's own agency would: 50,000 MAD of float, topped up once (idempotent by request id).
+  await upsertVendor(db, { id: DEMO_VENDOR, name: 'Agence Rabat-Agdal', kind: 'agency', mode: 'float' });
+  await recordFloatMovement(
+    db,
+    { role: 'admin', id: 'demo' },
+    DEMO_VENDOR,
+    { kind: 'top-up', requestId: 'demo-float-1', amount: 50_000 },
+    new Date(),
+  );
   const firstCustomer = prepaid[0]?.customerId ?? 'CUST-001';
   const keys: DemoApiKeys = {
     admin: (await createApiKey(db, { role: 'admin', label: DEMO_LABEL })).key,
     operator: (await createApiKey(db, { role: 'operator', label: DEMO_LABEL })).key,
-    vendor: (await createApiKey(db, { role: 'vendor', vendorId: 'AGENCE-1', label: DEMO_LABEL })).key,
+    vendor: (await createApiKey(db, { role: 'vendor', vendorId: DEMO_VENDOR, label: DEMO_LABEL })).key,
     customer: (await createApiKey(db, { role: 'customer', customerId: firstCustomer, label: DEMO_LABEL }))
       .key,
+    reader: (await createApiKey(db, { role: 'reader', readerId: DEMO_READER, label: DEMO_LABEL })).key,
   };
   return { keys, prepaid };
 }

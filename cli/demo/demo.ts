@@ -8,14 +8,22 @@ import {
   type MetergateBroker,
 } from '../../broker/index.js';
 import { Edge, type EdgeConfig, type MeterConfig } from '../../drivers/index.js';
-import { KeyVault } from '../../gateway/vending/index.js';
+import { KeyVault } from '../../gateway/prepaid/vending/index.js';
 import { DEFAULT_TOPIC_PREFIX } from '../../protocol/index.js';
-import { FleetRunner, MqttPrepaidMeter, type FleetConfig, type MeterGroup } from '../../simulators/index.js';
+import {
+  DlmsSimulator,
+  FleetRunner,
+  MqttPrepaidMeter,
+  type FleetConfig,
+  type MeterGroup,
+} from '../../simulators/index.js';
 import { resolveConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
-import { GatewayStack, securityModuleFor } from '../stack/index.js';
+import { Lifecycle, type Gateway } from '../../gateway/index.js';
+import { gatewayFromConfig, securityModuleFor } from '../stack/index.js';
 import { HISTORY_DAYS, backfillHistory } from './demo-history.js';
-import { seedDemoLedger, type DemoApiKeys } from './demo-ledger.js';
+import { demoPowerCut, seedDemoField, seedDemoRound, type PowerSwitch } from './demo-field.js';
+import { DEMO_READER, DEMO_VENDOR, seedDemoLedger, type DemoApiKeys } from './demo-ledger.js';
 import { PortInUseError, portFree } from './ports.js';
 import { SocatPair, socatAvailable } from './socat-pair.js';
 
@@ -28,6 +36,8 @@ export interface DemoOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds between polls of each meter (default 5). */
   pollSeconds?: number;
+  /** Progress of the history backfill (it runs behind the live system after the banner). */
+  onHistoryProgress?: (done: number, total: number) => void;
 }
 
 export interface DemoBanner {
@@ -42,12 +52,14 @@ export interface DemoBanner {
 function fleetPlan(
   total: number,
   serial: boolean,
-): { tcp: number; rtu: number; iec: number; prepaid: number } {
+): { tcp: number; rtu: number; iec: number; prepaid: number; dlms: number } {
   const prepaid = Math.max(1, Math.round(total * 0.2));
+  // DLMS/COSEM meters behind one concentrator port (wrapper), read by the edge like the others.
+  const dlms = Math.min(10, Math.max(1, Math.round(total * 0.05)));
   const rtu = serial ? Math.min(8, Math.max(1, Math.round(total * 0.08))) : 0;
   const iec = serial ? Math.min(4, Math.max(1, Math.round(total * 0.04))) : 0;
-  const tcp = Math.max(0, total - prepaid - rtu - iec);
-  return { tcp, rtu, iec, prepaid };
+  const tcp = Math.max(0, total - prepaid - rtu - iec - dlms);
+  return { tcp, rtu, iec, prepaid, dlms };
 }
 
 const MAX_UNITS_PER_PORT = 247;
@@ -61,15 +73,16 @@ const MAX_UNITS_PER_PORT = 247;
 export class Demo {
   private readonly options: DemoOptions;
   private broker: MetergateBroker | undefined;
-  private stack: GatewayStack | undefined;
+  private gateway: Gateway | undefined;
+  private readonly backfillAbort = new AbortController();
   private fleet: FleetRunner | undefined;
   private edge: Edge | undefined;
-  private prepaid: MqttPrepaidMeter[] = [];
-  private pairs: SocatPair[] = [];
-  private backfill: Promise<void> | undefined;
+  /** Everything the demo starts, in start order; stopped in reverse (see stop()). */
+  private readonly life: Lifecycle;
 
   constructor(options: DemoOptions) {
     this.options = options;
+    this.life = new Lifecycle({ log: (level, message) => options.logger[level](`demo: ${message}`) });
   }
 
   async start(): Promise<DemoBanner> {
@@ -77,11 +90,12 @@ export class Demo {
     const host = o.host ?? '127.0.0.1';
     const log = o.logger;
     const dataDir = resolve(o.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (!(await portFree(o.port, host))) throw new PortInUseError(o.port, '--port');
     const mqttPort = (await portFree(1883, '127.0.0.1')) ? 1883 : 0;
 
     const serial = socatAvailable();
+    const pairs: SocatPair[] = [];
     const plan = fleetPlan(o.meters, serial);
     const prepaidIds = Array.from({ length: plan.prepaid }, (_, i) => `PP-${String(i + 1).padStart(3, '0')}`);
 
@@ -107,7 +121,7 @@ export class Demo {
     }
     if (plan.rtu) {
       const pair = new SocatPair(dataDir, 'rtu-bus');
-      this.pairs.push(pair);
+      pairs.push(pair);
       groups.push({
         ...base,
         model: 'sdm120',
@@ -119,7 +133,7 @@ export class Demo {
     }
     for (let i = 0; i < plan.iec; i++) {
       const pair = new SocatPair(dataDir, `iec-${i + 1}`);
-      this.pairs.push(pair);
+      pairs.push(pair);
       groups.push({
         ...base,
         model: 'generic-obis',
@@ -129,13 +143,58 @@ export class Demo {
         iec: { path: pair.a, baud: 9600 },
       });
     }
-    for (const pair of this.pairs) await pair.start();
+    for (const pair of pairs) {
+      await this.life.run(
+        `socat ${pair.a}`,
+        () => pair.start(),
+        () => pair.stop(),
+      );
+    }
 
     const fleetConfig: FleetConfig = { seed: 'metergate-demo', acceleration: 1, meters: groups };
-    this.fleet = new FleetRunner({ config: fleetConfig });
-    await this.fleet.start();
+    this.fleet = await this.life.run(
+      'simulated fleet',
+      async () => {
+        const fleet = new FleetRunner({ config: fleetConfig });
+        await fleet.start();
+        return fleet;
+      },
+      (fleet) => fleet.stop(),
+    );
+    const dlmsSim = plan.dlms
+      ? await this.life.run(
+          'DLMS meters',
+          async () => {
+            const sim = new DlmsSimulator({
+              meters: plan.dlms,
+              transport: 'wrapper',
+              seed: 'metergate-demo',
+            });
+            await sim.start();
+            return sim;
+          },
+          (sim) => sim.stop(),
+        )
+      : undefined;
     const edgeMeters: MeterConfig[] = [];
     const pollSeconds = o.pollSeconds ?? 5;
+    dlmsSim?.meters.forEach((m, i) =>
+      edgeMeters.push({
+        id: m.options.id,
+        interval: Math.max(pollSeconds, 10),
+        transport: {
+          type: 'dlms',
+          host: '127.0.0.1',
+          port: dlmsSim.port,
+          server: i + 1,
+          profile: {
+            obis: '1.0.99.1.0.255',
+            from: new Date(Date.now() - 86_400_000).toISOString(),
+            everySeconds: 900,
+          },
+        },
+      }),
+    );
     for (const ep of this.fleet.endpoints()) {
       ep.meters.forEach((meter, i) => {
         if (ep.transport === 'modbus-tcp') {
@@ -150,7 +209,7 @@ export class Demo {
             interval: pollSeconds,
           });
         } else if (ep.transport === 'modbus-rtu') {
-          const pair = this.pairs.find((x) => ep.endpoint.startsWith(x.a))!;
+          const pair = pairs.find((x) => ep.endpoint.startsWith(x.a))!;
           edgeMeters.push({
             id: meter.id,
             model: meter.model.model,
@@ -158,7 +217,7 @@ export class Demo {
             interval: pollSeconds,
           });
         } else {
-          const pair = this.pairs.find((x) => x.a === ep.endpoint)!;
+          const pair = pairs.find((x) => x.a === ep.endpoint)!;
           edgeMeters.push({
             id: meter.id,
             transport: { type: 'iec', path: pair.b },
@@ -198,9 +257,16 @@ export class Demo {
       port: mqttPort,
       credentials,
       topicPrefix: DEFAULT_TOPIC_PREFIX,
+      // Durable sessions: readings queued for the gateway survive a restart of the demo.
+      dataDir: join(dataDir, 'broker'),
       logger: log.child({ component: 'broker' }),
     });
-    await this.broker.start();
+    const broker = this.broker;
+    await this.life.run(
+      'broker',
+      () => broker.start(),
+      () => broker.stop(),
+    );
     const mqttUrl = `mqtt://127.0.0.1:${this.broker.ports.tcp}`;
 
     const config = resolveConfig(
@@ -214,31 +280,62 @@ export class Demo {
       {},
     );
     const securityModule = securityModuleFor(o.env ?? process.env, dataDir);
-    this.stack = new GatewayStack({
-      config,
+    const gateway = gatewayFromConfig(config, {
       securityModule,
       logger: log,
-      mqttClientId: 'metergate-demo-gateway',
+      // The broker binds client ids to identities: the gateway's own username, then a suffix.
+      mqttClientId: 'gateway:demo',
       metricsRegistries: () => [
         this.broker!.metrics.registry,
         ...(this.edge ? [this.edge.metrics.registry] : []),
       ],
     });
-    await this.stack.start();
-    const gateway = this.stack.gateway!;
+    this.gateway = gateway;
+    await this.life.run(
+      'gateway',
+      () => gateway.start(),
+      () => gateway.stop(),
+    );
     const { keys, prepaid } = await seedDemoLedger(gateway.db!, new KeyVault(securityModule), prepaidIds);
+    await (await import('./demo-billing.js')).seedDemoBilling(gateway.db!, { log: (m) => log.warn(m) });
+    // The fleet over a city district; POST /api/simulator/faults cuts these meters' power.
+    const powerSwitches = new Map<string, PowerSwitch>(
+      this.fleet.meters.map((m) => [m.id, (ms: number) => m.faults.goOffline(ms)]),
+    );
+    if (gateway.field) {
+      await seedDemoField(gateway.field, gateway.db!, [
+        ...this.fleet.meters.map((m) => ({ id: m.id, kind: 'postpaid' as const })),
+        ...(dlmsSim?.meters.map((m) => ({ id: m.options.id, kind: 'postpaid' as const })) ?? []),
+        ...prepaidIds.map((id) => ({ id, kind: 'prepaid' as const })),
+      ]);
+      gateway.field.useSimulator(demoPowerCut(() => powerSwitches));
+      await seedDemoRound(gateway.field, DEMO_READER, new Date());
+    }
 
     // Two years of history per meter take a while to write: do it behind the live system, then scan.
     const historyMeters = [
       ...this.fleet.meters.map((m) => ({ id: m.id, profile: 'household' as const })),
       ...prepaidIds.map((id) => ({ id, profile: 'household' as const })),
     ];
-    this.backfill = backfillHistory(gateway.rollups!, historyMeters, 'metergate-demo')
+    const backfill = backfillHistory(gateway.rollups!, historyMeters, 'metergate-demo', {
+      signal: this.backfillAbort.signal,
+      onProgress: o.onHistoryProgress,
+    })
       .then(async (h) => {
-        await this.stack?.jobs?.enqueue('anomaly-scan', {});
+        if (this.backfillAbort.signal.aborted) return;
+        await gateway.jobs?.enqueue('anomaly-scan', {});
         log.warn(`demo history ready: ${h.meters} meters × ${h.days} days; anomaly scan queued`);
       })
       .catch((err: Error) => log.error(`demo history backfill failed: ${err.message}`));
+    // Aborted on stop between two meters (a few hundred milliseconds), then awaited.
+    await this.life.run(
+      'history backfill',
+      () => undefined, // already running behind the live system: not awaited here
+      async () => {
+        this.backfillAbort.abort();
+        await backfill;
+      },
+    );
 
     const edgeConfig: EdgeConfig = {
       edgeId: 'demo-edge',
@@ -247,7 +344,13 @@ export class Demo {
       outbox: { dir: join(dataDir, 'edge-outbox') },
     };
     this.edge = new Edge({ config: edgeConfig, logger: log.child({ component: 'edge' }) });
-    await this.edge.start();
+    const edge = this.edge;
+    // Stops before the gateway: it drains its outbox to the broker, so nothing polled is lost.
+    await this.life.run(
+      'edge',
+      () => edge.start(),
+      () => edge.stop(),
+    );
 
     for (const m of prepaid) {
       const meter = new MqttPrepaidMeter({
@@ -260,15 +363,19 @@ export class Demo {
         // Ten times a household's load, so credit visibly drains and low-credit warnings happen.
         powerScale: 10,
       });
-      await meter.start();
-      this.prepaid.push(meter);
+      powerSwitches.set(m.id, (ms) => meter.powerCut(ms));
+      await this.life.run(
+        `prepaid meter ${m.id}`,
+        () => meter.start(),
+        () => meter.stop(),
+      );
     }
     // Every prepaid customer starts with a purchase, delivered over MQTT to the connected meter.
-    const vending = this.stack.vending!;
+    const vending = gateway.vending!;
     for (const m of prepaid) {
       await vending
         .vend(
-          { id: 'demo-bootstrap', role: 'vendor', vendorId: 'AGENCE-1' },
+          { id: 'demo-bootstrap', role: 'vendor', vendorId: DEMO_VENDOR },
           { meterId: m.id, amount: 50, requestId: `demo-initial-${m.id}` },
         )
         .catch((err: Error) => log.warn({ meter: m.id }, `initial vend failed: ${err.message}`));
@@ -278,20 +385,23 @@ export class Demo {
       url: `http://${host}:${o.port}`,
       mqttUrl,
       keys,
-      fleet: { modbusTcp: plan.tcp, modbusRtu: plan.rtu, iec62056: plan.iec, prepaidMqtt: plan.prepaid },
+      fleet: {
+        modbusTcp: plan.tcp,
+        modbusRtu: plan.rtu,
+        iec62056: plan.iec,
+        dlms: plan.dlms,
+        prepaidMqtt: plan.prepaid,
+      },
       history: { meters: historyMeters.length, days: HISTORY_DAYS },
     };
   }
 
+  /**
+   * Stops in reverse start order: the prepaid meters, the edge (draining its outbox to the broker),
+   * the history backfill (aborted between meters), the gateway (ingest writes what it holds), the
+   * broker, the fleet, the serial lines.
+   */
   async stop(): Promise<void> {
-    for (const m of this.prepaid) await m.stop().catch(() => {});
-    this.prepaid = [];
-    // The edge drains its outbox to the broker before the gateway stops, so nothing polled is lost.
-    await this.edge?.stop();
-    await this.fleet?.stop();
-    for (const p of this.pairs) await p.stop();
-    await this.backfill;
-    await this.stack?.stop();
-    await this.broker?.stop();
+    await this.life.stop();
   }
 }

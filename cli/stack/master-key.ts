@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AesGcmSecurityModule } from '../../gateway/vending/index.js';
+import { AesGcmSecurityModule } from '../../gateway/prepaid/vending/index.js';
 
 /**
  * The vault's master key: METERGATE_MASTER_KEY / METERGATE_MASTER_KEY_FILE in production. Only the

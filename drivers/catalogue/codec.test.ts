@@ -3,7 +3,10 @@ import { decodePoint, encodePoint } from './codec.js';
 import type { RegisterPoint } from './types.js';
 
 const pt = (p: Partial<RegisterPoint>): RegisterPoint => ({
+  key: '1-0:1.8.0',
   obis: '1-0:1.8.0',
+  registers: { float32: 2, int32: 2, uint32: 2, uint64: 4, int64: 4, float64: 4 }[p.type as string] ?? 1,
+  ...(p.wordOrder ? { byteOrder: p.wordOrder === 'little' ? 'CDAB' : 'ABCD' } : {}),
   function: 3,
   address: 0,
   type: 'uint16',

@@ -2,7 +2,7 @@ import { lookupObis } from '../../protocol/index.js';
 import { CatalogueError } from './errors.js';
 import type { PointSpec } from './points.js';
 import { registerCount, REGISTER_TYPES } from './register-types.js';
-import type { MeterModel, ModelDefaults, RegisterPoint } from './types.js';
+import type { ByteOrder, MeterModel, ModelDefaults, RegisterPoint, WordOrder } from './types.js';
 
 /** Highest Modbus PDU address (Modbus application protocol §4.4: addresses 0..65535). */
 export const MAX_ADDRESS = 0xffff;
@@ -20,7 +20,7 @@ export interface ModelDefinition {
 function resolvePoint(model: string, defaults: ModelDefaults, spec: PointSpec): RegisterPoint {
   const where = `${model} ${spec.obis}`;
   const type = spec.type ?? defaults.type;
-  if (!type || !REGISTER_TYPES.includes(type))
+  if (!type || !REGISTER_TYPES.includes(type) || type === 'string')
     throw new CatalogueError('MG_ERR_CATALOGUE_POINT', `${where}: no or unknown type`);
   const fn = spec.function ?? defaults.function;
   if (fn !== 3 && fn !== 4)
@@ -49,15 +49,22 @@ function resolvePoint(model: string, defaults: ModelDefaults, spec: PointSpec): 
       `${where}: address ${spec.address} out of 0..${MAX_ADDRESS}`,
     );
   }
-  if (spec.notAvailable === 'max' && type === 'float32') {
+  if (spec.notAvailable === 'max' && (type === 'float32' || type === 'float64')) {
     throw new CatalogueError('MG_ERR_CATALOGUE_POINT', `${where}: notAvailable 'max' needs an integer type`);
   }
+  const byteOrder =
+    spec.byteOrder ??
+    (spec.wordOrder ? byteOrderOf(spec.wordOrder) : undefined) ??
+    defaults.byteOrder ??
+    byteOrderOf(defaults.wordOrder ?? 'big');
   const point: RegisterPoint = {
+    key: spec.obis,
     obis: spec.obis,
     function: fn,
     address: spec.address,
     type,
-    ...(width > 1 ? { wordOrder: spec.wordOrder ?? defaults.wordOrder } : {}),
+    registers: width,
+    ...(width > 1 ? { byteOrder, wordOrder: byteOrder === 'CDAB' ? 'little' : 'big' } : {}),
     scale,
     unit,
     ...(spec.notAvailable ? { notAvailable: spec.notAvailable } : {}),
@@ -65,32 +72,53 @@ function resolvePoint(model: string, defaults: ModelDefaults, spec: PointSpec): 
   return Object.freeze(point);
 }
 
+export function byteOrderOf(order: WordOrder): ByteOrder {
+  return order === 'little' ? 'CDAB' : 'ABCD';
+}
+
 const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 
-/** Throws on a duplicate OBIS code or two points sharing a register (same function). */
-export function checkConflicts(model: string, points: readonly RegisterPoint[]): void {
+/**
+ * Conflicts of a register map, one message per conflict: a key mapped twice, or two points sharing a
+ * register under the same function (bit fields of one register may share it if their bits do not).
+ */
+export function conflictsOf(
+  points: readonly RegisterPoint[],
+  label: (p: RegisterPoint, what: 'key' | 'address') => string = (p) => p.key,
+): string[] {
+  const out: string[] = [];
   const seen = new Map<string, RegisterPoint>();
   for (const p of points) {
-    const prev = seen.get(p.obis);
-    if (prev) {
-      throw new CatalogueError(
-        'MG_ERR_CATALOGUE_CONFLICT',
-        `${model}: OBIS ${p.obis} mapped twice (fc${prev.function} ${hex(prev.address)} and fc${p.function} ${hex(p.address)})`,
+    const prev = seen.get(p.key);
+    if (prev)
+      out.push(
+        `${label(p, 'key')}: ${p.key} mapped twice (fc${prev.function} ${hex(prev.address)} and fc${p.function} ${hex(p.address)})`,
       );
-    }
-    seen.set(p.obis, p);
+    else seen.set(p.key, p);
   }
   const sorted = [...points].sort((a, b) => a.function - b.function || a.address - b.address);
-  for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1]!;
-    const b = sorted[i]!;
-    if (a.function === b.function && b.address < a.address + registerCount(a.type)) {
-      throw new CatalogueError(
-        'MG_ERR_CATALOGUE_CONFLICT',
-        `${model}: ${a.obis} (fc${a.function} ${hex(a.address)}, ${a.type}) overlaps ${b.obis} at ${hex(b.address)}`,
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[i]!;
+    for (let j = i + 1; j < sorted.length; j++) {
+      const b = sorted[j]!;
+      if (b.function !== a.function || b.address >= a.address + a.registers) break;
+      if (a.bit !== undefined && b.bit !== undefined && a.address === b.address) {
+        const aEnd = a.bit + (a.bits ?? 1);
+        const bEnd = b.bit + (b.bits ?? 1);
+        if (b.bit >= aEnd || a.bit >= bEnd) continue;
+      }
+      out.push(
+        `${label(b, 'address')}: ${b.key} (fc${b.function} ${hex(b.address)}) overlaps ${a.key} (fc${a.function} ${hex(a.address)}, ${a.type}${a.registers > 1 ? ` × ${a.registers} registers` : ''})`,
       );
     }
   }
+  return out;
+}
+
+/** Throws on a duplicate key or two points sharing a register (same function). */
+export function checkConflicts(model: string, points: readonly RegisterPoint[]): void {
+  const errors = conflictsOf(points, () => model);
+  if (errors.length) throw new CatalogueError('MG_ERR_CATALOGUE_CONFLICT', errors[0]!);
 }
 
 /** Resolve defaults, validate every point and check for conflicts; throws at load time. */

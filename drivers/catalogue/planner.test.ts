@@ -12,7 +12,10 @@ const p = (
   fn: 3 | 4 = 4,
   obis = `1-0:${address}.7.0`,
 ): RegisterPoint => ({
+  key: obis,
   obis,
+  registers: type === 'float32' ? 2 : 1,
+  byteOrder: 'ABCD',
   function: fn,
   address,
   type,

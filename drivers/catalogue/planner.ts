@@ -1,6 +1,6 @@
 import { decodePoint } from './codec.js';
 import { CatalogueError } from './errors.js';
-import { registerCount } from './register-types.js';
+import { pointWidth } from './register-types.js';
 import type {
   AddressBlock,
   MeterModel,
@@ -12,6 +12,10 @@ import type {
 
 /** Modbus application protocol §6.3/§6.4: a read asks for 1..125 (0x7D) registers. */
 export const MAX_READ_REGISTERS = 125;
+/** §6.1/§6.2: a coil or discrete-input read asks for 1..2000 (0x7D0) bits. */
+export const MAX_READ_BITS = 2000;
+
+const isBitFunction = (fn: ReadFunction) => fn === 1 || fn === 2;
 
 /**
  * Default largest run of unmapped registers a read may span. Reading through a gap is cheaper than
@@ -30,7 +34,7 @@ export interface PlanOptions {
   readonly maxGap?: number;
 }
 
-const end = (p: RegisterPoint) => p.address + registerCount(p.type);
+const end = (p: RegisterPoint) => p.address + pointWidth(p);
 
 function sortPoints(points: readonly RegisterPoint[]): RegisterPoint[] {
   return [...points].sort((a, b) => a.function - b.function || a.address - b.address);
@@ -61,18 +65,18 @@ export function planReads(
   const reads: PlannedRead[] = [];
   let cur: { function: ReadFunction; address: number; end: number; points: RegisterPoint[] } | undefined;
   for (const p of points) {
-    if (registerCount(p.type) > maxRegisters) {
-      throw new CatalogueError(
-        'MG_ERR_CATALOGUE_PLAN',
-        `${p.obis} needs more than maxRegisters=${maxRegisters}`,
-      );
+    // Coils and discrete inputs are counted in bits (up to 2000 per read), registers up to maxRegisters.
+    const limit = isBitFunction(p.function) ? MAX_READ_BITS : maxRegisters;
+    if (pointWidth(p) > limit) {
+      throw new CatalogueError('MG_ERR_CATALOGUE_PLAN', `${p.key} needs more than maxRegisters=${limit}`);
     }
+    // Bit fields share their register: a point may start inside the current read.
     const fits =
       cur !== undefined &&
       cur.function === p.function &&
-      p.address >= cur.end &&
+      p.address >= cur.address &&
       p.address - cur.end <= maxGap &&
-      end(p) - cur.address <= maxRegisters;
+      Math.max(cur.end, end(p)) - cur.address <= limit;
     if (cur && fits) {
       cur.points.push(p);
       cur.end = Math.max(cur.end, end(p));
@@ -120,8 +124,8 @@ export function extractValues(
     if (!regs) return;
     for (const p of read.points) {
       const offset = p.address - read.address;
-      const v = decodePoint(p, regs.slice(offset, offset + registerCount(p.type)));
-      if (v !== null) out[p.obis] = v;
+      const v = decodePoint(p, regs.slice(offset, offset + pointWidth(p)));
+      if (v !== null) out[p.key] = v;
     }
   });
   return out;

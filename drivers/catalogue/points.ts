@@ -1,5 +1,5 @@
 import { lookupObis } from '../../protocol/index.js';
-import type { ReadFunction, RegisterType, WordOrder } from './types.js';
+import type { ByteOrder, ReadFunction, RegisterType, WordOrder } from './types.js';
 
 /**
  * Register building blocks: factories with overridable defaults (zigbee-herdsman-converters
@@ -12,6 +12,7 @@ export interface PointSpec {
   readonly function?: ReadFunction;
   readonly type?: RegisterType;
   readonly wordOrder?: WordOrder;
+  readonly byteOrder?: ByteOrder;
   readonly scale?: number;
   readonly unit?: string;
   readonly notAvailable?: 'max';

@@ -38,7 +38,7 @@ describe('edge config validation', () => {
     ],
     [
       { ...base, meters: [{ ...base.meters[0], transport: { type: 'can' } }] },
-      /^meters\[0\]\.transport\.type: must be one of tcp, rtu, iec/,
+      /^meters\[0\]\.transport\.type: must be one of tcp, rtu, iec, dlms, ascii$/,
     ],
     [
       { ...base, meters: [{ ...base.meters[0], model: 'nope' }] },
@@ -53,6 +53,38 @@ describe('edge config validation', () => {
     const r = validateEdgeConfig(doc);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.some((e) => re.test(e))).toBe(true);
+  });
+  it('accepts Modbus ASCII on a serial line and ASCII frames over TCP', () => {
+    const ascii = {
+      id: 'a1',
+      model: 'sdm630',
+      transport: { type: 'ascii', path: '/dev/ttyS1', baud: 9600, parity: 'even', unitId: 2 },
+      interval: 5,
+    };
+    const tcp = { ...base.meters[0]!, id: 't1', transport: { type: 'tcp', host: 'h', framing: 'ascii' } };
+    expect(validateEdgeConfig({ ...base, meters: [ascii, tcp] })).toMatchObject({ ok: true });
+    const bad = { ...ascii, transport: { ...ascii.transport, unitId: 0 } };
+    expect(validateEdgeConfig({ ...base, meters: [bad] })).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^meters\[0\]\.transport\.unitId: /)],
+    });
+    const framing = { ...tcp, transport: { ...tcp.transport, framing: 'hex' } };
+    expect(validateEdgeConfig({ ...base, meters: [framing] })).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^meters\[0\]\.transport\.framing: /)],
+    });
+  });
+  it('refuses RTU and ASCII meters on one serial line', () => {
+    const meter = (id: string, type: string) => ({
+      id,
+      model: 'sdm630',
+      transport: { type, path: '/dev/ttyS0', unitId: 1 },
+      interval: 5,
+    });
+    expect(validateEdgeConfig({ ...base, meters: [meter('a', 'rtu'), meter('b', 'ascii')] })).toMatchObject({
+      ok: false,
+      errors: ['meters[1].transport.type: line /dev/ttyS0 is already configured as rtu 9600/even'],
+    });
   });
   it('refuses two baud rates on one serial line', () => {
     const rtu = (id: string, baud: number) => ({
@@ -169,11 +201,54 @@ describe('PollScheduler', () => {
     await s.stop();
     expect(results[0]).toEqual({ ok: false, reason: 'driver error: boom' });
   });
+
+  it('waits for a poll in progress up to drainMs on stop, then abandons it and drops its result', async () => {
+    const results: string[] = [];
+    let finishSlow!: () => void;
+    const s = new PollScheduler({
+      stagger: false,
+      drainMs: 50,
+      meters: [
+        {
+          id: 'quick',
+          intervalMs: 60_000,
+          reader: { source: 'modbus-tcp', poll: async () => ({ ok: true, values: { '1-0:1.8.0': 1 } }) },
+        },
+        {
+          id: 'slow-serial',
+          intervalMs: 60_000,
+          reader: {
+            source: 'iec62056-21',
+            poll: () =>
+              new Promise((resolve) => {
+                finishSlow = () => resolve({ ok: true, values: { '1-0:1.8.0': 2 } });
+              }),
+          },
+        },
+      ],
+      onResult: (m) => results.push(m.id),
+    });
+    await s.start();
+    await new Promise((r) => setTimeout(r, 20));
+    // The slow readout is still running: stop returns after drainMs (it used to wait for it forever).
+    await s.stop();
+    finishSlow();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(results).toEqual(['quick']);
+  });
 });
 
 describe('drivers/edge.example.yaml', () => {
   it('is a valid edge config', () => {
     const cfg = loadEdgeConfig(new URL('../edge.example.yaml', import.meta.url).pathname);
-    expect(cfg.meters.map((m) => m.transport.type)).toEqual(['tcp', 'rtu', 'rtu', 'iec']);
+    expect(cfg.meters.map((m) => m.transport.type)).toEqual([
+      'tcp',
+      'rtu',
+      'rtu',
+      'ascii',
+      'tcp',
+      'iec',
+      'dlms',
+    ]);
   });
 });

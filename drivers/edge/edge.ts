@@ -1,7 +1,11 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { TopicScheme, validatePayload, type Reading } from '../../protocol/index.js';
+import { lookupObis, TopicScheme, validatePayload, type Reading } from '../../protocol/index.js';
 import { getModel } from '../catalogue/index.js';
+import { dlmsReaderFor } from '../dlms/edge-config.js';
+import { DlmsEdgeReader } from '../dlms/edge-reader.js';
+import { dlmsPushListenerFor, type PushedReading } from '../dlms/edge-push.js';
+import type { DlmsPushListener } from '../dlms/push-listener.js';
 import { IecClient } from '../iec62056/client.js';
 import { LineQueue } from '../line-queue.js';
 import { RtuTransport } from '../modbus/rtu-transport.js';
@@ -10,6 +14,8 @@ import type { ModbusTransport } from '../modbus/transport.js';
 import { FileOutbox } from '../outbox/file-outbox.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { EdgeConfig, MeterConfig } from './config.js';
+import { CommandHandler, type CommandTarget } from './commands.js';
+import { ExecutedCommands } from './executed-commands.js';
 import { MeterHealth } from './health.js';
 import type { MeterReader, PollResult } from './meter-reader.js';
 import { EdgeMetrics } from './metrics.js';
@@ -44,6 +50,9 @@ export class Edge {
   private transports: ModbusTransport[] = [];
   private readonly health = new Map<string, MeterHealth>();
   private topics!: TopicScheme;
+  private commands: CommandHandler | null = null;
+  private executed: ExecutedCommands | null = null;
+  private push: DlmsPushListener | undefined;
 
   constructor(opts: EdgeOptions) {
     this.opts = opts;
@@ -67,7 +76,7 @@ export class Edge {
     await this.outbox.start();
     this.metrics.depth(this.outbox.stats().depth);
     this.seq = new SeqStore({ dir: path.join(cfg.outbox.dir, 'seq') });
-    await this.seq.start(cfg.meters.map((m) => m.id));
+    await this.seq.start([...cfg.meters.map((m) => m.id), ...(cfg.dlmsPush?.meters.map((m) => m.id) ?? [])]);
     this.publisher = new MqttPublisher({
       url: cfg.broker.url,
       username: cfg.broker.username,
@@ -82,8 +91,38 @@ export class Edge {
         this.metrics.depth(this.outbox.stats().depth);
       },
       edgeStateExtra: () => ({ meters: cfg.meters.length, outboxDepth: this.outbox.stats().depth }),
+      subscriptions: CommandHandler.filters(
+        this.topics,
+        cfg.meters.map((m) => m.id),
+      ),
+      onMessage: (topic, payload) => {
+        void this.commands
+          ?.handle(topic, payload)
+          .catch((err: Error) => log?.warn({ topic, err: err.message }, 'command failed'));
+      },
     });
     const meters = await this.buildMeters(cfg.meters);
+    const targets = new Map<string, CommandTarget>();
+    for (const m of meters)
+      if (m.reader instanceof ModbusReader || m.reader instanceof DlmsEdgeReader) targets.set(m.id, m.reader);
+    // Command ids taken survive a restart (a redelivered relay command is not executed twice).
+    this.executed = new ExecutedCommands({ dir: path.join(cfg.outbox.dir, 'commands') });
+    await this.executed.start();
+    this.commands = new CommandHandler({
+      topics: this.topics,
+      targets,
+      executed: this.executed,
+      publishEvent: (id, event) => {
+        // The edge's own audit line for every command it answered (the gateway stores the event).
+        const { command, cmd, outcome, field, relay, detail } = event;
+        log?.info({ meter: id, command, cmd, outcome, field, relay, detail }, 'command answered');
+        this.publisher.enqueue(this.topics.event(id), event as unknown as Record<string, unknown>);
+      },
+      onRead: (id, r) => {
+        const m = meters.find((x) => x.id === id);
+        if (m) this.onResult(m, r, new Date().toISOString());
+      },
+    });
     await this.publisher.start();
     this.scheduler = new PollScheduler({
       meters,
@@ -91,12 +130,23 @@ export class Edge {
       onResult: (m, r, ts) => this.onResult(m, r, ts),
     });
     await this.scheduler.start();
+    if (cfg.dlmsPush) {
+      this.push = dlmsPushListenerFor(
+        cfg.dlmsPush,
+        process.env,
+        (r) => this.onPushed(r),
+        (err) => log?.debug({ code: err.code, reason: err.message }, 'DLMS push rejected'),
+      );
+      await this.push.start();
+    }
     log?.info({ meters: meters.length, edge: cfg.edgeId }, 'edge started');
   }
 
   async stop(): Promise<void> {
+    await this.push?.stop();
     await this.scheduler?.stop();
     await this.publisher?.stop();
+    await this.executed?.stop();
     await Promise.allSettled(this.transports.map((t) => t.stop()));
     await this.seq?.stop();
     await this.outbox?.stop();
@@ -117,7 +167,15 @@ export class Edge {
     for (const m of configs) {
       const t = m.transport;
       let reader: MeterReader;
-      if (t.type === 'iec') {
+      if (t.type === 'dlms') {
+        reader = dlmsReaderFor(
+          m.id,
+          t,
+          m.timeoutMs,
+          path.join(this.opts.config.outbox.dir, 'dlms'),
+          process.env,
+        );
+      } else if (t.type === 'iec') {
         let q = iecLines.get(t.path);
         if (!q) iecLines.set(t.path, (q = new LineQueue({ maxPending: 100 })));
         reader = new IecClient({
@@ -133,7 +191,14 @@ export class Edge {
           const key = `${t.host}:${t.port ?? 502}`;
           let tr = tcp.get(key);
           if (!tr) {
-            tr = new TcpTransport({ host: t.host, port: t.port ?? 502, maxInFlight: t.maxInFlight ?? 1 });
+            tr = new TcpTransport({
+              host: t.host,
+              port: t.port ?? 502,
+              maxInFlight: t.maxInFlight ?? 1,
+              ...(t.framing ? { framing: t.framing } : {}),
+              ...(t.pauseMs !== undefined ? { pauseMs: t.pauseMs } : {}),
+              ...(t.ignoreTransactionId ? { ignoreTransactionId: true } : {}),
+            });
             tcp.set(key, tr);
             this.transports.push(tr);
             await tr.start();
@@ -142,8 +207,14 @@ export class Edge {
         } else {
           let tr = rtu.get(t.path);
           if (!tr) {
-            // Modbus over serial line §2.5.1: even parity is the default.
-            tr = new RtuTransport({ path: t.path, baudRate: t.baud ?? 9600, parity: t.parity ?? 'even' });
+            // Modbus over serial line §2.5.1/§2.5.2: even parity is the default; one mode per line
+            // (config validation refuses RTU and ASCII meters on one path).
+            tr = new RtuTransport({
+              path: t.path,
+              baudRate: t.baud ?? 9600,
+              parity: t.parity ?? 'even',
+              framing: t.type,
+            });
             rtu.set(t.path, tr);
             this.transports.push(tr);
             await tr.start();
@@ -156,6 +227,11 @@ export class Edge {
           model: getModel(m.model!),
           timeoutMs: m.timeoutMs,
           retries: m.retries,
+          ...(m.maxGap !== undefined ? { maxGap: m.maxGap } : {}),
+          ...(t.type === 'tcp' && t.closeAfterPoll ? { closeAfterPoll: true } : {}),
+          ...(t.type === 'tcp' && t.reconnectAfterTimeouts !== undefined
+            ? { reconnectAfterTimeouts: t.reconnectAfterTimeouts }
+            : {}),
         });
       }
       this.health.set(m.id, new MeterHealth(m.id));
@@ -177,9 +253,10 @@ export class Edge {
       meter: meter.id,
       seq: this.seq.take(meter.id),
       ts,
-      values: result.values,
+      values: obisValues(result.values),
       quality: 'good',
       source: meter.reader.source,
+      ...(result.missing?.length ? { missing: result.missing } : {}),
     };
     const check = validatePayload('reading', reading);
     if (!check.ok) {
@@ -192,6 +269,49 @@ export class Edge {
     const state = health.success(ts);
     if (state) this.publisher.publishMeterState(state);
     this.publisher.enqueue(this.topics.reading(meter.id), reading as unknown as Record<string, unknown>);
+    this.enqueueHistorical(meter, result);
     this.metrics.depth(this.outbox.stats().depth);
   }
+
+  /** A DLMS DataNotification pushed by a meter: one live reading. */
+  private onPushed(r: PushedReading): void {
+    const reading: Reading = {
+      v: 1,
+      meter: r.meterId,
+      seq: this.seq.take(r.meterId),
+      ts: r.ts,
+      values: r.values,
+      quality: 'good',
+      source: 'dlms',
+    };
+    if (!validatePayload('reading', reading).ok) return;
+    this.publisher.enqueue(this.topics.reading(r.meterId), reading as unknown as Record<string, unknown>);
+    this.metrics.depth(this.outbox.stats().depth);
+  }
+
+  /** A meter's own load profile entries (DLMS): historical readings, then the reader's cursor moves. */
+  private enqueueHistorical(meter: ScheduledMeter, result: PollResult & { ok: true }): void {
+    for (const h of result.historical ?? []) {
+      const reading: Reading = {
+        v: 1,
+        meter: meter.id,
+        seq: this.seq.take(meter.id),
+        ts: h.ts,
+        values: h.values,
+        quality: 'good',
+        source: meter.reader.source,
+        historical: true,
+      };
+      if (!validatePayload('reading', reading).ok) continue;
+      this.publisher.enqueue(this.topics.reading(meter.id), reading as unknown as Record<string, unknown>);
+    }
+    result.commit?.();
+  }
+}
+
+/** Only OBIS-keyed numbers are readings; named fields (relay state, settings) are not published. */
+function obisValues(values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) if (lookupObis(k)?.numeric) out[k] = v;
+  return out;
 }

@@ -104,4 +104,35 @@ describe('MqttPublisher', () => {
     await pub.stop();
     await waitFor(() => states.at(-1) === false, 'offline state');
   });
+
+  it('keeps a persistent session: a command sent while the edge is away arrives when it reconnects', async () => {
+    const { b, outbox, topics } = await setup();
+    const got: string[] = [];
+    const make = () =>
+      new MqttPublisher({
+        url: b.url,
+        clientId: 'edge-cmd',
+        edgeId: 'edge-cmd',
+        topics,
+        outbox,
+        subscriptions: [topics.command('m1', 'x').replace(/x$/, '+')],
+        onMessage: (_t, payload) => got.push(payload.toString()),
+      });
+    const first = make();
+    await first.start();
+    await waitFor(() => first.isConnected, 'connect');
+    const gw = await mqtt.connectAsync(b.url, { clientId: 'gw' });
+    cleanups.push(() => gw.endAsync(true));
+    // The subscription is in place once a live command comes through.
+    await waitFor(() => {
+      void gw.publishAsync(topics.command('m1', 'read'), 'live', { qos: 1 });
+      return got.includes('live');
+    }, 'live command');
+    await first.stop();
+    await gw.publishAsync(topics.command('m1', 'relay'), 'while-away', { qos: 1 });
+    const second = make();
+    await second.start();
+    cleanups.push(() => second.stop());
+    await waitFor(() => got.includes('while-away'), 'queued command');
+  });
 });

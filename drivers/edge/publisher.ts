@@ -20,6 +20,9 @@ export interface PublisherOptions {
   drainTimeoutMs?: number;
   onAck?: (entry: OutboxEntry) => void;
   edgeStateExtra?: () => { meters?: number; outboxDepth?: number };
+  /** Topic filters subscribed (QoS 1) on every connection, e.g. this edge's meters' commands. */
+  subscriptions?: string[];
+  onMessage?: (topic: string, payload: Buffer) => void;
   logger?: Logger;
 }
 
@@ -33,8 +36,9 @@ export interface PublisherOptions {
  * (appended during an outage, in flight when the connection dropped, or recovered from disk after a
  * restart) is a replay and carries `historical: true`.
  *
- * The edge's retained `edges/{id}/state` is online:false as last will [MQTT-3.1.2-8] and on clean
- * stop, online:true once connected.
+ * The edge's retained `edges/{id}/state`: online:true (status online) once connected; on a clean stop
+ * online:false with status `stopped`, then a DISCONNECT so the broker discards the last will
+ * [MQTT-3.1.2-10]; the will itself (crash, lost link) says status `lost` [MQTT-3.1.2-8].
  */
 export class MqttPublisher {
   private readonly opts: PublisherOptions & {
@@ -86,15 +90,26 @@ export class MqttPublisher {
       await new Promise<void>((resolve) => {
         client.publish(
           this.opts.topics.edgeState(this.opts.edgeId),
-          JSON.stringify(this.edgeState(false)),
+          JSON.stringify(this.edgeState(false, 'stopped')),
           { qos: 1, retain: true },
           () => resolve(),
         );
         setTimeout(resolve, 1000);
       });
     }
+    const wasConnected = this.connected;
     this.connected = false;
-    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    if (client) {
+      // A normal DISCONNECT (not a forced close): only then does the broker drop the will instead of
+      // publishing it over the `stopped` state we just retained.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => client.end(true, {}, () => resolve()), 2000);
+        client.end(!wasConnected, {}, () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** Stores the reading durably, then publishes it when the link allows. */
@@ -115,9 +130,9 @@ export class MqttPublisher {
       });
   }
 
-  private edgeState(online: boolean): EdgeState {
+  private edgeState(online: boolean, status: 'online' | 'stopped' | 'lost'): EdgeState {
     const extra = this.opts.edgeStateExtra?.() ?? {};
-    return { v: 1, edge: this.opts.edgeId, ts: new Date().toISOString(), online, ...extra };
+    return { v: 1, edge: this.opts.edgeId, ts: new Date().toISOString(), online, status, ...extra };
   }
 
   private connect(): void {
@@ -127,13 +142,17 @@ export class MqttPublisher {
       clientId: this.opts.clientId,
       username: this.opts.username,
       password: this.opts.password,
-      clean: true,
+      // A persistent session: the broker keeps this edge's command subscriptions and queues the
+      // gateway's QoS 1 commands while it is away [MQTT-3.1.2-4]; they arrive on reconnect, and the
+      // command handler still refuses any past its expiry. (The outbox, not the session, carries
+      // what the edge publishes: each connection's client starts with an empty outgoing store.)
+      clean: false,
       reconnectPeriod: 0,
       connectTimeout: this.opts.connectTimeoutMs,
       queueQoSZero: false,
       will: {
         topic: this.opts.topics.edgeState(this.opts.edgeId),
-        payload: Buffer.from(JSON.stringify(this.edgeState(false))),
+        payload: Buffer.from(JSON.stringify(this.edgeState(false, 'lost'))),
         qos: 1,
         retain: true,
       },
@@ -144,10 +163,15 @@ export class MqttPublisher {
       this.connected = true;
       this.attempts = 0;
       this.opts.logger?.info({ url: this.opts.url }, 'mqtt connected');
-      client.publish(this.opts.topics.edgeState(this.opts.edgeId), JSON.stringify(this.edgeState(true)), {
-        qos: 1,
-        retain: true,
-      });
+      if (this.opts.subscriptions?.length) client.subscribe(this.opts.subscriptions, { qos: 1 });
+      client.publish(
+        this.opts.topics.edgeState(this.opts.edgeId),
+        JSON.stringify(this.edgeState(true, 'online')),
+        {
+          qos: 1,
+          retain: true,
+        },
+      );
       for (const s of this.meterStates.values())
         client.publish(this.opts.topics.state(s.meter), JSON.stringify(s), { qos: 1, retain: true });
       this.pump();
@@ -173,6 +197,9 @@ export class MqttPublisher {
       const delay = backoffDelay(this.attempts++, { baseMs: 200, maxMs: 10_000, jitter: 0.5 });
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
+    client.on('message', (topic, payload) => {
+      if (gen === this.generation) this.opts.onMessage?.(topic, payload);
+    });
     client.on('close', () => lost('closed'));
     client.on('error', (err) => lost(err.message));
     client.on('offline', () => lost('offline'));

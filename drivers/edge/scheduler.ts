@@ -16,6 +16,12 @@ export interface SchedulerOptions {
   onResult: (meter: ScheduledMeter, result: PollResult, ts: string) => void;
   /** Stagger first polls across the interval so a fleet does not fire at once (default true). */
   stagger?: boolean;
+  /**
+   * How long stop() waits for polls in progress (default 2 s). A readout on a slow serial line can
+   * take longer than a whole clean stop may (IEC 62056-21 at 300 baud): past this, the poll is
+   * abandoned and its result dropped — the next start reads the meter again.
+   */
+  drainMs?: number;
 }
 
 interface Slot {
@@ -36,6 +42,7 @@ export class PollScheduler {
   private readonly running = new Set<Promise<void>>();
   private sem: Semaphore | null = null;
   private stopped = true;
+  private abandoned = false;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
@@ -43,6 +50,7 @@ export class PollScheduler {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.abandoned = false;
     this.sem = new Semaphore(this.opts.maxConcurrentPolls ?? 256);
     const now = Date.now();
     const n = this.opts.meters.length;
@@ -54,11 +62,20 @@ export class PollScheduler {
     });
   }
 
-  /** Stops scheduling and waits for polls in progress, so their readings still reach the outbox. */
+  /**
+   * Stops scheduling and waits (up to `drainMs`) for polls in progress, so their readings still
+   * reach the outbox; a poll still running after that is abandoned.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.slots) if (s.timer) clearTimeout(s.timer);
-    await Promise.allSettled([...this.running]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.opts.drainMs ?? 2_000);
+    });
+    await Promise.race([Promise.allSettled([...this.running]), bound]);
+    clearTimeout(timer);
+    this.abandoned = true;
   }
 
   private arm(slot: Slot, delay: number): void {
@@ -75,6 +92,10 @@ export class PollScheduler {
   private async pollOnce(slot: Slot): Promise<void> {
     const sem = this.sem!;
     await sem.acquire();
+    if (this.stopped) {
+      sem.release(); // queued behind the cap when stop() came: never started
+      return;
+    }
     let result: PollResult;
     try {
       result = await slot.meter.reader.poll();
@@ -83,7 +104,7 @@ export class PollScheduler {
     } finally {
       sem.release();
     }
-    if (this.stopped && !result.ok) return;
+    if (this.abandoned || (this.stopped && !result.ok)) return;
     this.opts.onResult(slot.meter, result, new Date().toISOString());
     slot.failures = result.ok ? 0 : slot.failures + 1;
     const now = Date.now();

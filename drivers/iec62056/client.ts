@@ -90,7 +90,10 @@ export class IecClient implements MeterReader {
     try {
       await write(requestMessage(this.opts.address));
       const identLine = await waitFor(() => {
-        const start = rx.indexOf(0x2f); // '/'
+        // A half-duplex adapter echoes our own `/?…!` request first: an identification never has
+        // '?' after the '/' (§6.3.2 starts with three letters of the manufacturer id), so skip it.
+        let start = rx.indexOf(0x2f); // '/'
+        while (start >= 0 && rx[start + 1] === 0x3f) start = rx.indexOf(0x2f, start + 1);
         if (start < 0) return undefined;
         const end = rx.indexOf('\r\n', start);
         return end < 0 ? undefined : rx.subarray(start, end + 2).toString('latin1');

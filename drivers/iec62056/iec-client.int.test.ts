@@ -59,6 +59,33 @@ describe('IEC 62056-21 mode C client over a socat pty', () => {
     expect(client.lastIdentification).toMatchObject({ manufacturer: 'ISK', baud: 9600, ident: 'MT174-0001' });
   });
 
+  it('keeps billing-period values (`*NN`) as their own OBIS codes instead of overwriting the current register', async () => {
+    // The historical value comes AFTER the current one, as Landis+Gyr and Iskra meters print them:
+    // without value group F it overwrote 1.8.0 with last month's figure.
+    const data = '1.8.0(001234.567*kWh)\r\n1.8.0*01(001100.000*kWh)\r\n1.8.0*02(000990.5*kWh)\r\n!\r\n';
+    const body = Buffer.concat([Buffer.from(data, 'latin1'), Buffer.from([0x03])]);
+    let x = 0;
+    for (const b of body) x ^= b; // §6.3.5 BCC, written out here rather than taken from the parser
+    meterReplies(Buffer.concat([Buffer.from([0x02]), body, Buffer.from([x])]));
+    const r = await new IecClient({ path: pty.a, timeoutMs: 3000 }).poll();
+    expect(r).toEqual({
+      ok: true,
+      values: { '1-0:1.8.0': 1234.567, '1-0:1.8.0*01': 1100, '1-0:1.8.0*02': 990.5 },
+    });
+  });
+
+  it('tolerates an adapter that echoes every byte we send (half-duplex RS-485 / optical heads)', async () => {
+    received = [];
+    behave = (chunk) => {
+      meter.write(chunk); // the echo reaches us before the meter's own answer
+      const all = Buffer.concat(received).toString('latin1');
+      if (all === '/?!\r\n') meter.write(IDENT);
+      if (all === `/?!\r\n\x06050\r\n`) meter.write(BLOCK);
+    };
+    const r = await new IecClient({ path: pty.a, timeoutMs: 3000 }).poll();
+    expect(r).toEqual({ ok: true, values: { '1-0:1.8.0': 1234.567, '1-0:2.8.0': 12.345 } });
+  });
+
   it('sends the device address when configured', async () => {
     received = [];
     behave = () => undefined;

@@ -53,6 +53,22 @@ describe('IEC 62056-21 readout', () => {
     });
     expect(parseDataMessage(message(DATA).subarray(0, 20))).toEqual({ ok: 'incomplete' });
   });
+  it('maps billing periods (*NN, &NN) to value group F and never onto the current register', () => {
+    const { values, skipped } = toObisValues([
+      { address: '1.8.0', value: '10', unit: 'kWh' },
+      { address: '1.8.0*01', value: '9', unit: 'kWh' },
+      { address: '1.8.0&2', value: '8', unit: 'kWh' },
+      { address: '1-0:2.8.0*12', value: '7', unit: 'kWh' },
+      { address: '32.7.0*01', value: '230', unit: 'V' }, // no billing period for an instantaneous value
+    ]);
+    expect(values).toEqual({
+      '1-0:1.8.0': 10,
+      '1-0:1.8.0*01': 9,
+      '1-0:1.8.0*02': 8,
+      '1-0:2.8.0*12': 7,
+    });
+    expect(skipped).toEqual(['32.7.0*01']);
+  });
   it('converts units to the registry unit and skips unknown ones', () => {
     const { values, skipped } = toObisValues([
       { address: '1.8.0', value: '1500', unit: 'Wh' },

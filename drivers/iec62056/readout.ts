@@ -120,11 +120,16 @@ export function toObisValues(sets: readonly DataSet[]): {
   const values: Record<string, number> = {};
   const skipped: string[] = [];
   for (const ds of sets) {
-    const addr = ds.address.replace(/\*\d+$/, '').replace(/&\d+$/, '');
-    const obis = /^\d+-\d+:\d+\.\d+\.\d+$/.test(addr)
-      ? addr
-      : /^\d+\.\d+\.\d+$/.test(addr)
-        ? `1-0:${addr}`
+    // Value group F (`*NN`, or `&NN` for a reset triggered by hand) is the billing period: the
+    // value stored at the end of period NN. It is a value of its own (`1-0:1.8.0*01`), never the
+    // current register (IEC 62056-61 §5.7; IEC 62056-21 §6.5 data set address).
+    const m = /^(.*?)(?:[*&](\d{1,3}))?$/.exec(ds.address.trim())!;
+    const base = m[1]!;
+    const billing = m[2] === undefined ? '' : `*${m[2].padStart(2, '0')}`;
+    const obis = /^\d+-\d+:\d+\.\d+\.\d+$/.test(base)
+      ? base + billing
+      : /^\d+\.\d+\.\d+$/.test(base)
+        ? `1-0:${base}${billing}`
         : null;
     const entry = obis ? lookupObis(obis) : undefined;
     const num = Number(ds.value);

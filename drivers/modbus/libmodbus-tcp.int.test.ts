@@ -89,7 +89,18 @@ describe('Modbus TCP driver against libmodbus unit-test-server', () => {
       description: 'unit-test-server input register',
       phases: 1,
       defaults: { function: 4, wordOrder: 'big' },
-      points: [{ obis: '1-0:32.7.0', function: 4, address: 0x108, type: 'uint16', scale: 1, unit: 'V' }],
+      points: [
+        {
+          key: '1-0:32.7.0',
+          obis: '1-0:32.7.0',
+          function: 4,
+          address: 0x108,
+          type: 'uint16',
+          registers: 1,
+          scale: 1,
+          unit: 'V',
+        },
+      ],
     };
     const reader = new ModbusReader({ transport, unitId: SERVER_ID, model, retries: 0 });
     expect(await reader.poll()).toEqual({ ok: true, values: { '1-0:32.7.0': 10 } });

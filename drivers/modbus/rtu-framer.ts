@@ -1,5 +1,6 @@
 import { crcValid } from './crc16.js';
-import { decodeReadResponsePdu, EXCEPTION_FLAG, type ReadRequest, type ReadResult } from './pdu.js';
+import { readExchange, type Exchange } from './exchange.js';
+import { EXCEPTION_FLAG, type ReadRequest, type ReadResult } from './pdu.js';
 
 export type ScanResult =
   | { status: 'complete'; result: ReadResult; garbageBytes: number }
@@ -13,13 +14,18 @@ export type ScanResult =
  * caller waits for more bytes until its timeout.
  */
 export function scanRtuResponse(req: ReadRequest, buf: Uint8Array): ScanResult {
+  return scanExchange(readExchange(req), buf);
+}
+
+/** The same for any exchange (reads, writes): the answer length comes from the request. */
+export function scanExchange(ex: Exchange, buf: Uint8Array): ScanResult {
   let crcErrors = 0;
   for (let i = 0; i + 1 < buf.length; i++) {
-    if (buf[i] !== req.unitId) continue;
+    if (buf[i] !== ex.unitId) continue;
     const fn = buf[i + 1]!;
-    const isException = fn === (req.function | EXCEPTION_FLAG);
-    if (fn !== req.function && !isException) continue;
-    const length = isException ? 5 : 5 + 2 * req.count;
+    const isException = fn === (ex.function | EXCEPTION_FLAG);
+    if (fn !== ex.function && !isException) continue;
+    const length = isException ? 5 : 3 + ex.answerPduLength;
     // Still arriving (or noise that looks like a header): a later, complete frame may still win.
     if (i + length > buf.length) continue;
     if (!crcValid(buf, i, i + length)) {
@@ -27,7 +33,7 @@ export function scanRtuResponse(req: ReadRequest, buf: Uint8Array): ScanResult {
       continue;
     }
     const pdu = buf.subarray(i + 1, i + length - 2);
-    return { status: 'complete', result: decodeReadResponsePdu(req, pdu), garbageBytes: i };
+    return { status: 'complete', result: ex.decode(pdu), garbageBytes: i };
   }
   return { status: 'incomplete', crcErrors };
 }

@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { DriverError } from '../errors.js';
-import { decodeReadResponsePdu, encodeReadPdu, type ReadRequest, type ReadResult } from './pdu.js';
+import { readExchange, writeExchange, type Exchange, type WriteRequest } from './exchange.js';
+import { LateReplyGuard } from './late-reply-guard.js';
+import type { ReadRequest, ReadResult } from './pdu.js';
+import { serialFraming, type SerialFraming } from './serial-framing.js';
 import { newTransportStats, type ModbusTransport, type ReadOptions } from './transport.js';
 
 /**
@@ -22,12 +25,28 @@ export interface TcpTransportOptions {
   /** Requests outstanding at once on the connection (pipelining); 1 for devices that cannot queue. */
   maxInFlight?: number;
   connectTimeoutMs?: number;
-  /** Consecutive timeouts after which the connection is assumed dead and reopened. */
+  /**
+   * Default per-unit policy: consecutive timeouts after which a unit counts as silent. The connection
+   * is reopened only when every unit seen on it is silent, so one dead meter behind a gateway does
+   * not cut off the others (0 = never reopen because of timeouts).
+   */
   reconnectAfterTimeouts?: number;
+  /**
+   * `mbap` (Modbus TCP, default), or serial frames over the socket (serial device servers): `rtu`
+   * (binary, CRC) or `ascii` (':' hex characters, LRC, CR LF; Modbus over serial line §2.5).
+   */
+  framing?: 'mbap' | 'rtu' | 'ascii';
+  /** Silence between the end of one answer and the next request (slow gateways), ms. */
+  pauseMs?: number;
+  /**
+   * Gateways that answer with a wrong transaction id: with one request outstanding, take the answer
+   * when its unit and function match instead of discarding it.
+   */
+  ignoreTransactionId?: boolean;
 }
 
 interface Pending {
-  req: ReadRequest;
+  req: Exchange;
   tid: number;
   timer: NodeJS.Timeout;
   resolve: (r: ReadResult) => void;
@@ -44,8 +63,14 @@ export class TcpTransport implements ModbusTransport {
   private readonly pending = new Map<number, Pending>();
   private readonly waiting: Array<() => void> = [];
   private inFlight = 0;
-  private consecutiveTimeouts = 0;
+  /** Per unit id on the current connection: consecutive timeouts, and whether it still answers. */
+  private readonly units = new Map<number, { timeouts: number; alive: boolean }>();
   private started = false;
+  private lastAnswerAt = 0;
+  /** Serial framing over the socket, or null for MBAP. */
+  private readonly serial: SerialFraming | null;
+  /** Serial framing only: MBAP answers carry a transaction id, serial ones nothing to tell them apart. */
+  private readonly guard = new LateReplyGuard();
 
   constructor(opts: TcpTransportOptions) {
     this.opts = {
@@ -53,8 +78,12 @@ export class TcpTransport implements ModbusTransport {
       maxInFlight: 1,
       connectTimeoutMs: 3000,
       reconnectAfterTimeouts: 3,
+      framing: 'mbap',
+      pauseMs: 0,
+      ignoreTransactionId: false,
       ...opts,
     };
+    this.serial = this.opts.framing === 'mbap' ? null : serialFraming(this.opts.framing);
   }
 
   async start(): Promise<void> {
@@ -68,23 +97,53 @@ export class TcpTransport implements ModbusTransport {
   }
 
   async read(req: ReadRequest, opts: ReadOptions = {}): Promise<ReadResult> {
+    return this.execute(readExchange(req), opts);
+  }
+
+  /** FC 5/6/15/16/23 (commands); the answer is checked against the request like a read's. */
+  async write(req: WriteRequest, opts: ReadOptions = {}): Promise<ReadResult> {
+    return this.execute(writeExchange(req), opts);
+  }
+
+  /** Closes the connection now (close-after-poll devices); the next request reconnects. */
+  closeConnection(): void {
+    if (this.inFlight === 0) this.dropConnection('closed after poll', undefined, false);
+  }
+
+  async execute(req: Exchange, opts: ReadOptions = {}): Promise<ReadResult> {
     if (!this.started)
       throw new DriverError('MG_ERR_DRIVER_NOT_STARTED', `tcp ${this.opts.host}:${this.opts.port}`);
-    const pdu = encodeReadPdu(req);
-    while (this.inFlight >= this.opts.maxInFlight) {
+    const pdu = req.pdu;
+    // Serial frames over TCP and a transaction-id-blind gateway cannot tell concurrent answers apart.
+    const maxInFlight = this.serial || this.opts.ignoreTransactionId ? 1 : this.opts.maxInFlight;
+    while (this.inFlight >= maxInFlight) {
       await new Promise<void>((r) => this.waiting.push(r));
       if (!this.started) return { ok: false, kind: 'closed', reason: 'transport stopped' };
     }
     this.inFlight++;
+    const wait = this.lastAnswerAt + this.opts.pauseMs - performance.now();
+    if (this.opts.pauseMs > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     try {
-      return await this.exchange(req, pdu, opts.timeoutMs ?? this.opts.timeoutMs);
+      if (this.serial && this.guard.armed && (await this.guard.settle(this.serial.scan, 0)))
+        this.stats.discardedFrames++;
+      return await this.exchange(
+        req,
+        pdu,
+        opts.timeoutMs ?? this.opts.timeoutMs,
+        opts.reconnectAfterTimeouts ?? this.opts.reconnectAfterTimeouts,
+      );
     } finally {
       this.inFlight--;
       this.waiting.shift()?.();
     }
   }
 
-  private async exchange(req: ReadRequest, pdu: Buffer, timeoutMs: number): Promise<ReadResult> {
+  private async exchange(
+    req: Exchange,
+    pdu: Buffer,
+    timeoutMs: number,
+    reconnectAfter: number,
+  ): Promise<ReadResult> {
     const deadline = Date.now() + timeoutMs;
     let socket: net.Socket;
     try {
@@ -97,22 +156,27 @@ export class TcpTransport implements ModbusTransport {
       };
     }
     const tid = this.allocateTid();
-    const adu = Buffer.alloc(MBAP_HEADER + pdu.length);
-    adu.writeUInt16BE(tid, 0);
-    adu.writeUInt16BE(PROTOCOL_ID, 2);
-    adu.writeUInt16BE(pdu.length + 1, 4);
-    adu[6] = req.unitId;
-    pdu.copy(adu, MBAP_HEADER);
+    let adu: Buffer;
+    if (this.serial) {
+      adu = this.serial.encode(req);
+      this.rx = Buffer.alloc(0);
+    } else {
+      adu = Buffer.alloc(MBAP_HEADER + pdu.length);
+      adu.writeUInt16BE(tid, 0);
+      adu.writeUInt16BE(PROTOCOL_ID, 2);
+      adu.writeUInt16BE(pdu.length + 1, 4);
+      adu[6] = req.unitId;
+      pdu.copy(adu, MBAP_HEADER);
+    }
     this.stats.requests++;
     return new Promise<ReadResult>((resolve) => {
       const timer = setTimeout(
         () => {
           this.pending.delete(tid);
           this.stats.timeouts++;
-          if (++this.consecutiveTimeouts >= this.opts.reconnectAfterTimeouts) {
-            this.consecutiveTimeouts = 0;
-            this.dropConnection('too many consecutive timeouts');
-          }
+          // Its late answer must not be taken for the next request's (serial framing has no tid).
+          if (this.serial) this.guard.arm(req, timeoutMs);
+          this.onTimeout(req.unitId, reconnectAfter);
           resolve({ ok: false, kind: 'timeout', reason: `no response within ${timeoutMs} ms` });
         },
         Math.max(1, deadline - Date.now()),
@@ -120,6 +184,15 @@ export class TcpTransport implements ModbusTransport {
       this.pending.set(tid, { req, tid, timer, resolve });
       socket.write(adu);
     });
+  }
+
+  private onTimeout(unitId: number, reconnectAfter: number): void {
+    const u = this.units.get(unitId) ?? { timeouts: 0, alive: true };
+    u.timeouts++;
+    if (reconnectAfter > 0 && u.timeouts >= reconnectAfter) u.alive = false;
+    this.units.set(unitId, u);
+    if (!u.alive && ![...this.units.values()].some((x) => x.alive))
+      this.dropConnection(`no unit answers (unit ${unitId}: ${u.timeouts} consecutive timeouts)`);
   }
 
   private allocateTid(): number {
@@ -163,15 +236,16 @@ export class TcpTransport implements ModbusTransport {
     return this.connecting;
   }
 
-  private dropConnection(reason: string, which?: net.Socket): void {
+  private dropConnection(reason: string, which?: net.Socket, count = true): void {
     if (which && which !== this.socket) return;
     const s = this.socket;
     if (!s) return;
     this.socket = null;
-    this.stats.reconnects++;
+    if (count) this.stats.reconnects++;
     s.removeAllListeners('data');
     s.destroy();
     this.rx = Buffer.alloc(0);
+    this.units.clear();
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.resolve({ ok: false, kind: 'closed', reason });
@@ -181,6 +255,10 @@ export class TcpTransport implements ModbusTransport {
 
   private onData(s: net.Socket, chunk: Buffer): void {
     this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk]);
+    if (this.serial) {
+      this.guard.heard();
+      return this.onSerialData(this.serial);
+    }
     while (this.rx.length >= MBAP_HEADER) {
       const protocol = this.rx.readUInt16BE(2);
       const length = this.rx.readUInt16BE(4);
@@ -198,17 +276,52 @@ export class TcpTransport implements ModbusTransport {
     }
   }
 
+  /**
+   * RTU or ASCII over TCP: one request outstanding; its answer is found like on a serial line (CRC or
+   * LRC, length).
+   */
+  private onSerialData(framing: SerialFraming): void {
+    const p = [...this.pending.values()][0];
+    if (!p) {
+      if (this.guard.armed) this.guard.stray(this.rx);
+      this.stats.discardedBytes += this.rx.length;
+      this.rx = Buffer.alloc(0);
+      return;
+    }
+    const scan = framing.scan(p.req, this.rx);
+    if (scan.status === 'incomplete') {
+      const max = framing.maxFrameBytes;
+      if (this.rx.length > 2 * max) this.rx = this.rx.subarray(-max);
+      return;
+    }
+    this.stats.discardedBytes += scan.garbageBytes;
+    this.rx = Buffer.alloc(0);
+    this.units.set(p.req.unitId, { timeouts: 0, alive: true });
+    this.pending.delete(p.tid);
+    clearTimeout(p.timer);
+    this.lastAnswerAt = performance.now();
+    p.resolve(scan.result);
+  }
+
   private onFrame(frame: Buffer): void {
+    // Any frame, even a late one, proves that this unit and the connection are alive.
+    this.units.set(frame[6]!, { timeouts: 0, alive: true });
+    this.lastAnswerAt = performance.now();
     const tid = frame.readUInt16BE(0);
-    const p = this.pending.get(tid);
+    let p = this.pending.get(tid);
+    if (!p && this.opts.ignoreTransactionId && this.pending.size === 1) {
+      // Transaction-id workaround: the only outstanding request, same unit and function.
+      const only = [...this.pending.values()][0]!;
+      const fn = frame[MBAP_HEADER]! & 0x7f;
+      if (only.req.unitId === frame[6] && only.req.function === fn) p = only;
+    }
     if (!p) {
       // A late reply to a request that already timed out, or a reply we never asked for.
       this.stats.discardedFrames++;
       return;
     }
-    this.pending.delete(tid);
+    this.pending.delete(p.tid);
     clearTimeout(p.timer);
-    this.consecutiveTimeouts = 0;
     const unit = frame[6]!;
     if (unit !== p.req.unitId) {
       p.resolve({
@@ -218,6 +331,6 @@ export class TcpTransport implements ModbusTransport {
       });
       return;
     }
-    p.resolve(decodeReadResponsePdu(p.req, frame.subarray(MBAP_HEADER)));
+    p.resolve(p.req.decode(frame.subarray(MBAP_HEADER)));
   }
 }

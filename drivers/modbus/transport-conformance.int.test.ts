@@ -26,49 +26,54 @@ const KNOWN = {
 };
 const ILLEGAL = { function: 4 as const, address: 0x1f0, count: 100 };
 
-transportConformance('TcpTransport ↔ pymodbus TCP server', async () => {
+/** pymodbus serving the SDM630 plan over TCP in `mode`, read by a TcpTransport with `framing`. */
+async function overTcp(
+  mode: 'tcp' | 'ascii-tcp',
+  unitId: number,
+  transportOptions: Partial<ConstructorParameters<typeof TcpTransport>[0]>,
+  silentUnitId?: number,
+) {
   requirePythonModule('pymodbus', 'python3-pymodbus');
   const port = await freePort();
   const server = startProcess(DEBIAN_PYTHON, [
     PYMODBUS_SERVER,
-    'tcp',
+    mode,
     String(port),
-    '1',
+    String(unitId),
     JSON.stringify(SDM630_RAW),
   ]);
-  await waitFor(() => tcpOpen(port), 15_000, `pymodbus tcp (${server.output()})`);
-  const transport = new TcpTransport({ host: '127.0.0.1', port, timeoutMs: 1000, maxInFlight: 4 });
+  await waitFor(() => tcpOpen(port), 15_000, `pymodbus ${mode} (${server.output()})`);
+  const transport = new TcpTransport({ host: '127.0.0.1', port, timeoutMs: 1000, ...transportOptions });
   await transport.start();
   return {
     transport,
-    unitId: 1,
+    unitId,
     known: KNOWN,
     illegal: ILLEGAL,
+    ...(silentUnitId !== undefined ? { silentUnitId } : {}),
     teardown: async () => {
       await transport.stop();
       await server.stop();
     },
   };
-});
+}
 
-transportConformance('RtuTransport ↔ pymodbus RTU server over a socat pty', async () => {
+/** pymodbus serving the SDM630 plan as unit 9 on one end of a socat pty, read on the other end. */
+async function overPty(
+  mode: 'rtu' | 'ascii',
+  transportOptions: Omit<ConstructorParameters<typeof RtuTransport>[0], 'path'>,
+) {
   requireCommand('socat');
   requirePythonModule('pymodbus', 'python3-pymodbus');
-  const dir = tempDir('mg-conf-rtu-');
+  const dir = tempDir(`mg-conf-${mode}-`);
   const pty = await startPtyPair(dir);
-  const server = startProcess(DEBIAN_PYTHON, [
-    PYMODBUS_SERVER,
-    'rtu',
-    pty.b,
-    '9',
-    JSON.stringify(SDM630_RAW),
-  ]);
-  const transport = new RtuTransport({ path: pty.a, baudRate: 9600, parity: 'none', timeoutMs: 1000 });
+  const server = startProcess(DEBIAN_PYTHON, [PYMODBUS_SERVER, mode, pty.b, '9', JSON.stringify(SDM630_RAW)]);
+  const transport = new RtuTransport({ path: pty.a, ...transportOptions });
   await transport.start();
   await waitFor(
     async () => (await transport.read({ unitId: 9, function: 4, address: 0, count: 1 })).ok,
     15_000,
-    `pymodbus rtu (${server.output()})`,
+    `pymodbus ${mode} (${server.output()})`,
   );
   return {
     transport,
@@ -83,4 +88,18 @@ transportConformance('RtuTransport ↔ pymodbus RTU server over a socat pty', as
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+transportConformance('TcpTransport ↔ pymodbus TCP server', () => overTcp('tcp', 1, { maxInFlight: 4 }));
+
+transportConformance('RtuTransport ↔ pymodbus RTU server over a socat pty', () =>
+  overPty('rtu', { baudRate: 9600, parity: 'none', timeoutMs: 1000 }),
+);
+
+transportConformance('TcpTransport (ASCII framing) ↔ pymodbus ASCII server over TCP', () =>
+  overTcp('ascii-tcp', 5, { framing: 'ascii' }, 6),
+);
+
+transportConformance('RtuTransport (ASCII framing) ↔ pymodbus ASCII server over a socat pty', () =>
+  overPty('ascii', { baudRate: 9600, parity: 'even', framing: 'ascii', timeoutMs: 1000 }),
+);

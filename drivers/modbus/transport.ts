@@ -1,3 +1,4 @@
+import type { WriteRequest } from './exchange.js';
 import type { ReadRequest, ReadResult } from './pdu.js';
 
 export type TransportSource = 'modbus-tcp' | 'modbus-rtu';
@@ -5,6 +6,11 @@ export type TransportSource = 'modbus-tcp' | 'modbus-rtu';
 export interface ReadOptions {
   /** Per-request response timeout; a transport always applies one (its default when absent). */
   readonly timeoutMs?: number;
+  /**
+   * TCP: consecutive timeouts of this unit after which it counts as silent; the shared connection
+   * is reopened only once every unit seen on it is silent (0 = this unit never counts). Default 3.
+   */
+  readonly reconnectAfterTimeouts?: number;
 }
 
 /**
@@ -19,6 +25,8 @@ export interface ModbusTransport {
   start(): Promise<void>;
   stop(): Promise<void>;
   read(req: ReadRequest, opts?: ReadOptions): Promise<ReadResult>;
+  /** FC 5/6/15/16/23; a write answer is checked against the request (echo, length). */
+  write(req: WriteRequest, opts?: ReadOptions): Promise<ReadResult>;
   /** Counters for metrics: frames discarded as garbage, stale or corrupt. */
   readonly stats: TransportStats;
 }

@@ -163,3 +163,14 @@ export const SDM630_RAW: Readonly<Record<number, number>> = {
 };
 
 export const PYMODBUS_SERVER = new URL('./pymodbus_server.py', import.meta.url).pathname;
+
+export const PYMODBUS_CLIENT = new URL('./pymodbus_client.py', import.meta.url).pathname;
+
+/** The float32 (high word first) in the first two registers of a read answer; undefined on failure. */
+export function answerFloat32(r: { ok: boolean; registers?: Uint16Array }): number | undefined {
+  if (!r.ok || !r.registers) return undefined;
+  const b = Buffer.alloc(4);
+  b.writeUInt16BE(r.registers[0]!, 0);
+  b.writeUInt16BE(r.registers[1]!, 2);
+  return b.readFloatBE(0);
+}

@@ -10,7 +10,13 @@ export const EVENT_KINDS = [
   'credit.exhausted',
   'key.changed',
   'power.limit',
+  'command',
+  // The meter's registers were reset (replacement, maintenance): a lower index after it is legitimate.
+  'meter.reset',
 ] as const;
+
+/** Outcome of a command the edge received (kind `command`, `command` + `cmd` name it). */
+export const COMMAND_OUTCOMES = ['done', 'failed', 'expired', 'rejected', 'duplicate'] as const;
 
 export const MeterEvent = Type.Object(
   {
@@ -25,6 +31,12 @@ export const MeterEvent = Type.Object(
     credit: Type.Optional(Measurement),
     relay: Type.Optional(Type.Union([Type.Literal('connected'), Type.Literal('disconnected')])),
     detail: Type.Optional(Type.String({ maxLength: 500 })),
+    /** kind `command`: which command (relay, set, read), its id and what came of it. */
+    command: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' })),
+    cmd: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+    outcome: Type.Optional(Type.Union(COMMAND_OUTCOMES.map((o) => Type.Literal(o)))),
+    field: Type.Optional(Type.String({ maxLength: 64 })),
+    value: Type.Optional(Type.Union([Measurement, Type.Boolean()])),
   },
   { additionalProperties: false, $id: 'MeterEvent' },
 );

@@ -7,6 +7,7 @@ export const READING_SOURCES = [
   'modbus-tcp',
   'modbus-rtu',
   'iec62056-21',
+  'dlms',
   'mqtt',
   'simulator',
   'customer',
@@ -38,6 +39,13 @@ export const Reading = Type.Object(
         READING_SOURCES.map((s) => Type.Literal(s)),
         { description: "defaults to 'mqtt'" },
       ),
+    ),
+    missing: Type.Optional(
+      Type.Array(Type.String({ pattern: OBIS_CODE_PATTERN }), {
+        maxItems: MAX_VALUES_PER_READING,
+        uniqueItems: true,
+        description: 'OBIS codes the poll asked for but could not read (a failed register block)',
+      }),
     ),
     historical: Type.Optional(
       Type.Boolean({ description: 'store-and-forward replay: never overwrites live state' }),

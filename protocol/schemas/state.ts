@@ -23,6 +23,11 @@ export const EdgeState = Type.Object(
     edge: EdgeId,
     ts: Timestamp,
     online: Type.Boolean(),
+    status: Type.Optional(
+      Type.Union([Type.Literal('online'), Type.Literal('stopped'), Type.Literal('lost')], {
+        description: 'stopped: clean shutdown; lost: the broker published the last will (crash, link loss)',
+      }),
+    ),
     meters: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
     outboxDepth: Type.Optional(Type.Integer({ minimum: 0 })),
   },

@@ -3,6 +3,19 @@ import { parse } from 'yaml';
 import { parseFleetConfig } from './fleet-config.js';
 
 describe('parseFleetConfig', () => {
+  it('serves Modbus TCP unit ids 0 and 255 (gateways use them) but keeps serial lines to 1..247', () => {
+    const tcp = parseFleetConfig({
+      meters: [
+        { model: 'sdm630', modbusTcp: '127.0.0.1:0', unitId: 0 },
+        { model: 'sdm630', modbusTcp: '127.0.0.1:0', unitId: 255 },
+      ],
+    });
+    expect(tcp.ok).toBe(true);
+    const rtu = parseFleetConfig({ meters: [{ model: 'sdm120', rtu: { path: '/dev/l' }, unitId: 0 }] });
+    expect(rtu.ok ? [] : rtu.errors).toEqual([
+      expect.stringMatching(/^meters\[0\]\.unitId: must be .*1\.\.247/),
+    ]);
+  });
   it('accepts a mixed fleet', () => {
     const r = parseFleetConfig(
       parse(`
@@ -50,7 +63,7 @@ meters:
         { model: 'sdm630' },
         { model: 'sdm630', modbusTcp: { port: 5020 }, count: 3 },
         { model: 'em24', modbusTcp: { port: 5020 }, unitId: 2 },
-        { model: 'sdm630', modbusTcp: { port: 1 }, unitId: 240, count: 10 },
+        { model: 'sdm630', modbusTcp: { port: 1 }, unitId: 250, count: 10 },
         { model: 'sdm630', modbusTcp: { port: 2 }, anomalies: [{ kind: 'jump', from: 'soon', factor: 2 }] },
         { model: 'sdm120', rtu: { path: '/dev/line', baud: 9600 }, count: 2 },
         { model: 'sdm120', rtu: { path: '/dev/line', baud: 19200 }, unitId: 10 },
@@ -66,14 +79,14 @@ meters:
     for (const want of [
       /^acceleration: must be a number in 0\.\.10000000/m,
       /^\(root\)\.colour: unknown key/m,
-      /^meters\[0\]\.model: must be one of sdm630, sdm120, em24, abb-b23, janitza-b23, generic-obis, got "sdm999"/m,
+      /^meters\[0\]\.model: must be one of .*sdm630.*, got "sdm999"/m,
       /^meters\[0\]\.modbusTcp: must be HOST:PORT/m,
       /^meters\[1\]\.rtu\.baud: must be one of 1200, 2400/m,
       /^meters\[1\]\.faults\[0\]\.kind: must be one of no-reply, late-reply, busy, bad-crc, slow-bytes, offline/m,
       /^meters\[2\]\.count: an iec meter owns its serial line/m,
       /^meters\[3\]: needs exactly one transport/m,
       /^meters\[5\]: unit id 2 on tcp 127\.0\.0\.1:5020 is also used by meters\[4\]/m,
-      /^meters\[6\]: unit ids 240\.\.249 exceed 247/m,
+      /^meters\[6\]: unit ids 250\.\.259 exceed 255/m,
       /^meters\[7\]\.anomalies\[0\]\.from: must be an ISO date-time/m,
       /^meters\[9\]: serial line \/dev\/line is already used by meters\[8\] \(rtu at 9600 baud\)/m,
       /^meters\[10\]: unit id 2 on rtu \/dev\/line is also used by meters\[8\]/m,

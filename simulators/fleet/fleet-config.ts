@@ -1,4 +1,4 @@
-import { MODEL_NAMES } from '../../drivers/index.js';
+import { modelNames } from '../../drivers/index.js';
 import { ANOMALY_KINDS, type Anomaly } from '../model/anomalies.js';
 import { FAULT_KINDS, type FaultSpec } from '../model/faults.js';
 import { PROFILE_KINDS, type ProfileKind } from '../model/load-profile.js';
@@ -59,6 +59,8 @@ export const RTU_BAUDS = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] a
 /** IEC 62056-21 §6.3.14 baud rate identification Z = 0..6. */
 export const IEC_BAUDS = [300, 600, 1200, 2400, 4800, 9600, 19200] as const;
 export const MAX_UNIT_ID = 247;
+/** Modbus TCP carries any unit identifier 0..255 (gateways use 0 and 255 for themselves; TCP guide §4.4.1.2). */
+export const MAX_TCP_UNIT_ID = 255;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -181,12 +183,15 @@ function parseGroup(c: Checker, v: unknown, path: string, index: number): MeterG
     'faults',
     'anomalies',
   ]);
-  const model = c.oneOf(v.model, `${path}.model`, MODEL_NAMES);
+  const model = c.oneOf(v.model, `${path}.model`, modelNames());
   const count = v.count === undefined ? 1 : c.num(v.count, `${path}.count`, 1, 100_000, true);
   const idPrefix = v.idPrefix === undefined ? `sim${index + 1}-` : c.str(v.idPrefix, `${path}.idPrefix`);
   const profile =
     v.profile === undefined ? 'household' : c.oneOf(v.profile, `${path}.profile`, PROFILE_KINDS);
-  const unitId = v.unitId === undefined ? 1 : c.num(v.unitId, `${path}.unitId`, 1, MAX_UNIT_ID, true);
+  // Serial lines address 1..247 (0 is broadcast); Modbus TCP 0..255.
+  const maxUnit = v.modbusTcp !== undefined ? MAX_TCP_UNIT_ID : MAX_UNIT_ID;
+  const minUnit = v.modbusTcp !== undefined ? 0 : 1;
+  const unitId = v.unitId === undefined ? 1 : c.num(v.unitId, `${path}.unitId`, minUnit, maxUnit, true);
   const transports = (['modbusTcp', 'rtu', 'iec'] as const).filter((k) => v[k] !== undefined);
   if (transports.length !== 1)
     c.fail(
@@ -254,10 +259,10 @@ function parseGroup(c: Checker, v: unknown, path: string, index: number): MeterG
   group.faults = list('faults', parseFault);
   group.anomalies = list('anomalies', parseAnomaly);
   const perPort = isObj(v.modbusTcp) && v.modbusTcp.portPerMeter === true;
-  if (unitId !== undefined && count !== undefined && unitId + count - 1 > MAX_UNIT_ID && !v.iec && !perPort) {
+  if (unitId !== undefined && count !== undefined && unitId + count - 1 > maxUnit && !v.iec && !perPort) {
     c.fail(
       path,
-      `unit ids ${unitId}..${unitId + count - 1} exceed ${MAX_UNIT_ID}: split the group over several ports or lines`,
+      `unit ids ${unitId}..${unitId + count - 1} exceed ${maxUnit}: split the group over several ports or lines`,
     );
   }
   return group as unknown as MeterGroup;

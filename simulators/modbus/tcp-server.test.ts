@@ -115,7 +115,8 @@ describe('ModbusTcpSimulator', () => {
       const f = (await c.frame())!;
       return [f[7], f[8]];
     };
-    expect(await exc(request(1, 1, 6, 0, 1))).toEqual([0x86, 1]);
+    expect(await exc(request(1, 1, 8, 0, 1))).toEqual([0x88, 1]); // diagnostics: not served
+    expect(await exc(request(6, 1, 6, 0, 1))).toEqual([0x86, 2]); // a write to a read-only register
     expect(await exc(request(2, 1, 4, 0x2000, 2))).toEqual([0x84, 2]);
     expect(await exc(request(3, 1, 4, 0, 126))).toEqual([0x84, 3]);
     expect(await exc(request(4, 7, 4, 0, 2))).toEqual([0x84, 0x0b]);

@@ -102,3 +102,43 @@ describe('fleetHistory', () => {
     expect(labelled[0]!.start).toBeGreaterThanOrEqual(Date.parse('2025-04-20T00:00:00Z'));
   });
 });
+
+describe('one register for history, live value and display', () => {
+  it('the anchored history reaches the live meter’s register to the watt-hour at its first reading', async () => {
+    const { SimulatedMeter } = await import('./simulated-meter.js');
+    const now = Date.parse('2026-12-03T00:00:00Z');
+    const meter = new SimulatedMeter({
+      id: 'MTR-7',
+      model: 'sdm630',
+      seed: 'metergate-demo',
+      clock: { now: () => now },
+    });
+    const live = meter.registerAt(now).totalKwh;
+    const days = [
+      ...dailyHistory({
+        meterId: 'MTR-7',
+        seed: 'metergate-demo',
+        profile: 'household',
+        from: '2024-12-03',
+        to: '2026-12-02',
+        anchor: { t: now },
+      }),
+    ];
+    expect(days).toHaveLength(730);
+    // The last backfilled day ends at `now`: its index is what the meter displays, to the Wh.
+    expect(Math.round(days.at(-1)!.registerKwh * 1000)).toBe(Math.round(live * 1000));
+    const later = now + 3 * 3_600_000;
+    expect(meter.registerAt(later).totalKwh).toBeGreaterThan(days.at(-1)!.registerKwh);
+    // Without the anchor the history starts from zero two years earlier and cannot agree.
+    const unanchored = [
+      ...dailyHistory({
+        meterId: 'MTR-7',
+        seed: 'metergate-demo',
+        profile: 'household',
+        from: '2024-12-03',
+        to: '2026-12-02',
+      }),
+    ];
+    expect(Math.abs(unanchored.at(-1)!.registerKwh - live)).toBeGreaterThan(1);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Anomaly } from './anomalies.js';
-import { advance, type RegisterSnapshot } from './energy-register.js';
+import { advance, seededInitialKwh, type RegisterSnapshot } from './energy-register.js';
 import { DAY_MS, LoadProfile, type ProfileKind } from './load-profile.js';
 
 /**
@@ -17,6 +17,13 @@ export interface DailyHistoryOptions {
   readonly to: string | number;
   /** Import register at the start of `from` (kWh, default 0). */
   readonly initialKwh?: number;
+  /**
+   * The register the live meter shows at instant `t` (its first reading): the history is shifted so
+   * that it reaches exactly `kwh` at `t`, i.e. history, live value and display are one register.
+   * `kwh` defaults to the meter's seeded start value (what SimulatedMeter shows unconfigured).
+   * Overrides initialKwh.
+   */
+  readonly anchor?: { readonly t: number; readonly kwh?: number };
   readonly annualKwh?: number;
   readonly anomalies?: readonly Anomaly[];
 }
@@ -64,7 +71,12 @@ export function* dailyHistory(options: DailyHistoryOptions): Generator<DailyCons
   const anomalies = options.anomalies ?? [];
   const first = dayStart(options.from);
   const last = dayStart(options.to);
-  let snap: RegisterSnapshot = { t: first, totalKwh: options.initialKwh ?? 0, tariff1Kwh: 0 };
+  let initial = options.initialKwh ?? 0;
+  if (options.anchor) {
+    const grown = advance(profile, anomalies, { t: first, totalKwh: 0, tariff1Kwh: 0 }, options.anchor.t);
+    initial = (options.anchor.kwh ?? seededInitialKwh(profile)) - grown.totalKwh;
+  }
+  let snap: RegisterSnapshot = { t: first, totalKwh: initial, tariff1Kwh: 0 };
   for (let start = first; start <= last; start += DAY_MS) {
     const next = advance(profile, anomalies, snap, start + DAY_MS);
     yield {

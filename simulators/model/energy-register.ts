@@ -60,3 +60,13 @@ function tariff1Hours(a: number, b: number): number {
   }
   return h;
 }
+
+/**
+ * The register a simulated meter shows at its first reading when none is configured, drawn from its
+ * seed: three to seven years of the meter's average use, so the two years of history backfilled
+ * before it never start below zero. The daily history is anchored on it (see dailyHistory's `anchor`), so the backfilled days,
+ * the live value and the meter's display are one register.
+ */
+export function seededInitialKwh(profile: LoadProfile): number {
+  return Math.round(profile.annualKwh * (3 + 4 * profile.draw(0x200)));
+}

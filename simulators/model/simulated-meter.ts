@@ -1,5 +1,6 @@
 import {
   addressBlocks,
+  decodePoint,
   encodePoint,
   getModel,
   type AddressBlock,
@@ -10,7 +11,7 @@ import {
 import type { Anomaly } from './anomalies.js';
 import { SimClock, type Clock } from './clock.js';
 import { electricalAt } from './electrical.js';
-import { advance, effectivePower, type RegisterSnapshot } from './energy-register.js';
+import { advance, effectivePower, seededInitialKwh, type RegisterSnapshot } from './energy-register.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { LoadProfile, type ProfileKind } from './load-profile.js';
 
@@ -63,6 +64,12 @@ export class SimulatedMeter {
   private origin: RegisterSnapshot | undefined;
   private ownClock: Clock | undefined;
   private cachedImage: { t: number; blocks: Map<AddressBlock, Uint16Array> } | undefined;
+  /** Values written by FC 5/6/15/16 to writable fields, by key. */
+  private readonly written = new Map<string, number>();
+  /** Relay: open since (simulated ms) with the register frozen then; energy not consumed while open. */
+  private relayOpen: { since: number; totalKwh: number; tariff1Kwh: number } | null = null;
+  private skippedKwh = 0;
+  private skippedT1Kwh = 0;
 
   constructor(options: SimulatedMeterOptions) {
     this.options = options;
@@ -114,8 +121,7 @@ export class SimulatedMeter {
   registerAt(t: number): RegisterSnapshot {
     const { profile } = this.s;
     if (!this.origin) {
-      const initial =
-        this.options.initialKwh ?? Math.round(profile.annualKwh * (1 + 4 * profile.draw(0x200)));
+      const initial = this.options.initialKwh ?? seededInitialKwh(profile);
       this.origin = { t, totalKwh: initial, tariff1Kwh: Math.round(initial * 0.6) };
       this.snapshot = this.origin;
     }
@@ -136,18 +142,21 @@ export class SimulatedMeter {
   /** All values the meter knows at time t (default: now), keyed by OBIS code, in OBIS units. */
   values(t = this.clock.now()): Record<string, number> {
     const { model, profile } = this.s;
-    const reg = this.registerAt(t);
-    const e = electricalAt(
-      profile,
-      model.phases,
-      effectivePower(profile, this.options.anomalies ?? [], t),
-      t,
-    );
+    const raw = this.registerAt(t);
+    // An open relay cuts the supply: the register stops and no power flows until it closes.
+    const reg = this.relayOpen
+      ? { t, totalKwh: this.relayOpen.totalKwh, tariff1Kwh: this.relayOpen.tariff1Kwh }
+      : { t, totalKwh: raw.totalKwh - this.skippedKwh, tariff1Kwh: raw.tariff1Kwh - this.skippedT1Kwh };
+    const power = this.relayOpen ? 0 : effectivePower(profile, this.options.anomalies ?? [], t);
+    const e = electricalAt(profile, model.phases, power, t);
     const out: Record<string, number> = {
       '1-0:1.8.0': reg.totalKwh,
       '1-0:1.8.1': reg.tariff1Kwh,
       '1-0:1.8.2': reg.totalKwh - reg.tariff1Kwh,
       '1-0:2.8.0': this.exportKwh,
+      // Reactive energy of a household's mostly resistive load: about a quarter of the active energy.
+      '1-0:3.8.0': reg.totalKwh * 0.25,
+      '1-0:4.8.0': 0,
       '1-0:1.7.0': e.powerKw,
       '1-0:2.7.0': 0,
       '1-0:9.7.0': e.apparentKva,
@@ -167,6 +176,7 @@ export class SimulatedMeter {
       out[w] = p.powerKw;
       out[pf] = p.powerFactor;
     });
+    out.relay = this.relayOpen ? 0 : 1;
     return out;
   }
 
@@ -175,8 +185,10 @@ export class SimulatedMeter {
    * quantity outside 1..125, 2 outside the served blocks; unmapped registers inside a block read 0.
    */
   readRegisters(fn: number, address: number, quantity: number, t = this.clock.now()): RegisterRead {
-    if (fn !== 3 && fn !== 4) return { ok: false, exception: ModbusException.ILLEGAL_FUNCTION };
-    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_READ_QUANTITY) {
+    if (fn < 1 || fn > 4) return { ok: false, exception: ModbusException.ILLEGAL_FUNCTION };
+    // §6.1/§6.2: coils and discrete inputs are read up to 2000 at a time.
+    const max = fn <= 2 ? 2000 : MAX_READ_QUANTITY;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > max) {
       return { ok: false, exception: ModbusException.ILLEGAL_DATA_VALUE };
     }
     const block = this.s.blocks.find(
@@ -191,6 +203,47 @@ export class SimulatedMeter {
     return { ok: true, registers: Array.from(words.subarray(from, from + quantity)) };
   }
 
+  /** Whether the supply is connected (relay closed). */
+  get relayClosed(): boolean {
+    return this.relayOpen === null;
+  }
+
+  /** Opens (false) or closes (true) the relay at simulated time t; consumption stops while open. */
+  setRelay(closed: boolean, t = this.clock.now()): void {
+    if (!closed && !this.relayOpen) {
+      const v = this.values(t);
+      this.relayOpen = { since: t, totalKwh: v['1-0:1.8.0']!, tariff1Kwh: v['1-0:1.8.1']! };
+    } else if (closed && this.relayOpen) {
+      const raw = this.registerAt(t);
+      this.skippedKwh = raw.totalKwh - this.relayOpen.totalKwh;
+      this.skippedT1Kwh = raw.tariff1Kwh - this.relayOpen.tariff1Kwh;
+      this.relayOpen = null;
+    }
+    this.cachedImage = undefined;
+  }
+
+  /**
+   * FC 5/6/15/16: write `words` (one 0/1 per coil for function 1) starting at `address`. Every
+   * register written must belong to a writable field of the model, and a write must cover whole
+   * fields; otherwise exception 2 (illegal data address), as a real meter refuses read-only registers.
+   */
+  writeRegisters(fn: 1 | 3, address: number, words: readonly number[], t = this.clock.now()): RegisterRead {
+    const end = address + words.length;
+    const hit = this.s.model.points.filter(
+      (p) => p.function === fn && p.address < end && p.address + p.registers > address,
+    );
+    if (!hit.length || hit.some((p) => !p.writable || p.address < address || p.address + p.registers > end))
+      return { ok: false, exception: ModbusException.ILLEGAL_DATA_ADDRESS };
+    for (const p of hit) {
+      const v = decodePoint(p, words.slice(p.address - address, p.address - address + p.registers));
+      if (v === null) return { ok: false, exception: ModbusException.ILLEGAL_DATA_VALUE };
+      if (p.key === 'relay') this.setRelay(v !== 0, t);
+      else this.written.set(p.key, v);
+    }
+    this.cachedImage = undefined;
+    return { ok: true, registers: [] };
+  }
+
   /**
    * The register image, refreshed once per REFRESH_MS of simulated time as a real meter refreshes
    * its measurement registers (about once a second), so a fleet answering thousands of polls per
@@ -199,14 +252,22 @@ export class SimulatedMeter {
   private image(t: number): Map<AddressBlock, Uint16Array> {
     const at = Math.floor(t / REFRESH_MS) * REFRESH_MS;
     if (this.cachedImage?.t === at) return this.cachedImage.blocks;
-    const values = this.values(Math.max(at, this.origin?.t ?? at));
+    const values: Record<string, number> = {
+      ...Object.fromEntries(this.written),
+      ...this.values(Math.max(at, this.origin?.t ?? at)),
+    };
     const blocks = new Map<AddressBlock, Uint16Array>();
     for (const b of this.s.blocks) blocks.set(b, new Uint16Array(b.count));
     for (const p of this.s.model.points) {
       const block = this.s.blocks.find(
         (b) => b.function === p.function && p.address >= b.address && p.address < b.address + b.count,
       )!;
-      blocks.get(block)!.set(encodeSafely(p, values[p.obis] ?? 0), p.address - block.address);
+      const words = encodeSafely(p, values[p.key] ?? 0);
+      const image = blocks.get(block)!;
+      const at = p.address - block.address;
+      // Bit fields of one register are ORed into it.
+      if (p.bit !== undefined) image[at]! |= words[0]!;
+      else image.set(words, at);
     }
     this.cachedImage = { t: at, blocks };
     return blocks;

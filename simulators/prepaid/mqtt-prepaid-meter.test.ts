@@ -124,4 +124,59 @@ describe('MqttPrepaidMeter over a real MQTT broker', () => {
     expect(result.ok).toBe(true);
     expect(meter.relayState).toBe('connected');
   });
+
+  it('obeys the centre’s cmd/relay: an operator’s open holds over new credit, close reconnects, redelivery is a duplicate', async () => {
+    const relay = (body: object) =>
+      observer.publishAsync(topics.command('pp-1', 'relay'), JSON.stringify({ v: 1, ...body }), { qos: 1 });
+    const answer = async (id: string, outcome?: string) => {
+      await until(() => events.some((e) => e.cmd === id && (!outcome || e.outcome === outcome)));
+      return events.filter((e) => e.cmd === id).at(-1)!;
+    };
+    expect(meter.relayState).toBe('connected');
+    await relay({ id: 'op-1', action: 'open', reason: 'tamper inspection' });
+    expect(await answer('op-1')).toMatchObject({
+      kind: 'command',
+      command: 'relay',
+      outcome: 'done',
+      relay: 'disconnected',
+    });
+    expect(meter.relayState).toBe('disconnected');
+    // Open by the operator: no consumption, and new credit does not close it (no credit.exhausted either).
+    const energy = meter.energy;
+    clock.fastForward(3600_000);
+    meter.tick();
+    expect(meter.energy).toBe(energy);
+    expect(meter.enterToken(creditToken(3, new Date(clock.now()), 11)).ok).toBe(true);
+    expect(meter.relayState).toBe('disconnected');
+    expect(events.filter((e) => e.kind === 'credit.exhausted')).toHaveLength(1);
+
+    await relay({ id: 'op-2', action: 'close' });
+    expect(await answer('op-2')).toMatchObject({ outcome: 'done', relay: 'connected' });
+    expect(meter.relayState).toBe('connected');
+    await relay({ id: 'op-2', action: 'close' });
+    await answer('op-2', 'duplicate');
+    await relay({ id: 'op-3', action: 'open', expiresAt: '2020-01-01T00:00:00Z' });
+    expect(await answer('op-3')).toMatchObject({ outcome: 'expired' });
+    expect(meter.relayState).toBe('connected');
+    await relay({ id: 'op-4', action: 'ajar' });
+    await until(() => events.some((e) => e.kind === 'command' && e.outcome === 'rejected'));
+  });
+
+  it('a close at zero credit fails and says why; the relay closes when credit arrives', async () => {
+    clock.fastForward(3 * 24 * 3600_000);
+    meter.tick();
+    expect(meter.credit).toBe(0);
+    expect(meter.relayState).toBe('disconnected');
+    await observer.publishAsync(
+      topics.command('pp-1', 'relay'),
+      JSON.stringify({ v: 1, id: 'op-5', action: 'close' }),
+      {
+        qos: 1,
+      },
+    );
+    await until(() => events.some((e) => e.cmd === 'op-5'));
+    expect(events.find((e) => e.cmd === 'op-5')).toMatchObject({ outcome: 'failed', detail: /no credit/ });
+    expect(meter.enterToken(creditToken(2, new Date(clock.now()), 13)).ok).toBe(true);
+    expect(meter.relayState).toBe('connected');
+  });
 });

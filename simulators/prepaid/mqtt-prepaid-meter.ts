@@ -19,7 +19,9 @@ import { LoadProfile } from '../model/load-profile.js';
  * An MQTT-native STS prepaid meter: a keypad (`enterToken`) and a `cmd/token` subscription both feed
  * the meter-side decoder; consumption draws the credit register down, the relay opens at zero credit
  * and closes again when credit arrives. It publishes readings, retained state and events on the
- * protocol topics, as a real smart prepaid meter with a cellular/Wi-Fi module would.
+ * protocol topics, as a real smart prepaid meter with a cellular/Wi-Fi module would. The centre's
+ * `cmd/relay` (an operator's open/close) is obeyed too and answered with a `command` event: an
+ * operator's open holds whatever the credit; a close reconnects only while there is credit.
  */
 export interface MqttPrepaidMeterOptions {
   meterId: string;
@@ -54,7 +56,13 @@ export class MqttPrepaidMeter {
   private energyKwh = 0;
   private lastTick = 0;
   private relay: 'connected' | 'disconnected' = 'disconnected';
+  /** Opened by the operator (cmd/relay open): stays open, whatever the credit, until a close. */
+  private operatorOpen = false;
+  /** Relay command ids already executed (a redelivered QoS 1 command is answered `duplicate`). */
+  private readonly commandIds = new Set<string>();
   private lowWarned = false;
+  /** Wall-clock end of a simulated power cut (fault injection): no consumption, no reading until then. */
+  private unpoweredUntil = 0;
 
   constructor(options: MqttPrepaidMeterOptions) {
     this.options = options;
@@ -103,7 +111,10 @@ export class MqttPrepaidMeter {
       },
     });
     this.client.on('message', (topic, payload) => this.onCommand(topic, payload));
-    await this.client.subscribeAsync(this.topics.command(this.id, 'token'), { qos: 1 });
+    await this.client.subscribeAsync(
+      [this.topics.command(this.id, 'token'), this.topics.command(this.id, 'relay')],
+      { qos: 1 },
+    );
     this.publishState();
     const every = this.options.readingIntervalMs ?? 5000;
     this.timer = setInterval(() => this.tick(), every);
@@ -151,10 +162,19 @@ export class MqttPrepaidMeter {
     return result;
   }
 
+  /** Fault injection: the supply is cut for `ms` (the meter is dark: it neither counts nor reports). */
+  powerCut(ms: number): void {
+    this.unpoweredUntil = Math.max(this.unpoweredUntil, Date.now() + ms);
+  }
+
   /** Advance the meter to the clock's now: draw credit, move the register, publish one reading. */
   tick(): void {
     const decoder = this.requireDecoder();
     const now = this.clock.now();
+    if (Date.now() < this.unpoweredUntil) {
+      this.lastTick = now;
+      return;
+    }
     const scale = this.options.powerScale ?? 1;
     const demand = this.profile.energyBetween(this.lastTick, now).total * scale;
     this.lastTick = now;
@@ -185,16 +205,45 @@ export class MqttPrepaidMeter {
   }
 
   private updateRelay(): void {
-    const want = (this.decoder?.credit ?? 0) > 0 ? 'connected' : 'disconnected';
+    const credit = this.decoder?.credit ?? 0;
+    const want = credit > 0 && !this.operatorOpen ? 'connected' : 'disconnected';
     if (want === this.relay) return;
     this.relay = want;
     this.publishEvent({ kind: 'relay', relay: want });
-    if (want === 'disconnected') this.publishEvent({ kind: 'credit.exhausted', credit: 0 });
+    if (want === 'disconnected' && credit <= 0) this.publishEvent({ kind: 'credit.exhausted', credit: 0 });
+  }
+
+  /** `cmd/relay` from the centre: open holds the relay open; close releases it (credit permitting). */
+  private onRelayCommand(payload: Buffer): void {
+    const answer = (
+      outcome: NonNullable<MeterEvent['outcome']>,
+      extra: Omit<MeterEvent, 'v' | 'meter' | 'ts' | 'kind'> = {},
+    ) => this.publishEvent({ kind: 'command', command: 'relay', outcome, ...extra });
+    const decoded = decodePayload('cmd.relay', payload);
+    if (!decoded.ok) return answer('rejected', { detail: decoded.message.slice(0, 500) });
+    const cmd = decoded.value;
+    const want = cmd.action ?? (cmd.relay === 'disconnected' ? 'open' : cmd.relay ? 'close' : undefined);
+    if (!want || (cmd.action && cmd.relay) || (cmd.meter !== undefined && cmd.meter !== this.id)) {
+      return answer('rejected', { cmd: cmd.id, detail: 'one of action or relay, for this meter' });
+    }
+    if (this.commandIds.has(cmd.id)) return answer('duplicate', { cmd: cmd.id });
+    this.commandIds.add(cmd.id);
+    if (cmd.expiresAt !== undefined && Date.parse(cmd.expiresAt) <= Date.now()) {
+      return answer('expired', { cmd: cmd.id, detail: `expired at ${cmd.expiresAt}` });
+    }
+    this.operatorOpen = want === 'open';
+    this.updateRelay();
+    this.publishState();
+    if (want === 'close' && this.relay !== 'connected') {
+      return answer('failed', { cmd: cmd.id, detail: 'no credit: the relay closes when credit arrives' });
+    }
+    answer('done', { cmd: cmd.id, field: 'relay', relay: this.relay });
   }
 
   private onCommand(topic: string, payload: Buffer): void {
     const parsed = this.topics.parse(topic);
     if (!parsed.ok || parsed.kind !== 'cmd' || parsed.meterId !== this.id) return;
+    if (parsed.command === 'relay') return this.onRelayCommand(payload);
     const cmd = decodePayload('cmd.token', payload);
     if (!cmd.ok) {
       this.publishEvent({ kind: 'token.rejected', reason: 'Format', detail: cmd.message.slice(0, 200) });

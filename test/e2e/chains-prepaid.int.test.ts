@@ -1,6 +1,6 @@
 /**
  * The prepaid chain, end to end in one process with real components: an MQTT broker (aedes on a
- * loopback port), the gateway composition root `GatewayStack` (PGlite in a temp dir, MQTT bus,
+ * loopback port), the gateway composition root (`gatewayFromConfig`) (PGlite in a temp dir, MQTT bus,
  * ingest, vending with MQTT token delivery, live stream) and the simulators' `MqttPrepaidMeter`
  * (an STS meter-side decoder behind MQTT), on a simulated clock that is fast-forwarded to drain
  * credit. Everything the test does to the gateway goes over HTTP with role API keys:
@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoLedger } from '../../cli/demo/demo-ledger.js';
 import { resolveConfig } from '../../cli/config/index.js';
 import { createLogger } from '../../cli/logger.js';
-import { GatewayStack } from '../../cli/stack/index.js';
-import { startTestBroker } from '../../gateway/ingest/test-broker.js';
-import { AesGcmSecurityModule, KeyVault } from '../../gateway/vending/index.js';
+import { gatewayFromConfig } from '../../cli/stack/index.js';
+import type { Gateway } from '../../gateway/index.js';
+import { startTestBroker } from '../../gateway/platform/bus/test-broker.js';
+import { AesGcmSecurityModule, KeyVault } from '../../gateway/prepaid/vending/index.js';
 import { MqttPrepaidMeter, SimClock } from '../../simulators/index.js';
 import { freePort } from '../support/services.js';
 import { removeTempDirs, tempDir } from './support/processes.js';
@@ -29,12 +30,14 @@ const LOW_CREDIT_KWH = 5;
 
 describe('prepaid chain: vend → MQTT token → meter → low credit → advance → recovery → statement', () => {
   let broker: Awaited<ReturnType<typeof startTestBroker>>;
-  let stack: GatewayStack;
+  let gateway: Gateway;
   let meter: MqttPrepaidMeter;
   let keys: { admin: string; operator: string; vendor: string };
   let customerId: string;
   let url: string;
-  const clock = new SimClock({ acceleration: 1 });
+  // Up to a month is fast-forwarded to drain the credit: start a month back, so the meter's
+  // readings never lie in the future (ingest dead-letters readings more than 5 min ahead).
+  const clock = new SimClock({ acceleration: 1, start: Date.now() - 31 * 86_400_000 });
 
   beforeAll(async () => {
     broker = await startTestBroker();
@@ -46,21 +49,23 @@ describe('prepaid chain: vend → MQTT token → meter → low credit → advanc
         dataDir: tempDir('prepaid'),
         http: { host: '127.0.0.1', port: await freePort() },
         mqtt: { url: broker.url },
+        // The test's webhook receiver listens on loopback over http.
+        notify: { webhook: { allowHttp: true, allowPrivateAddresses: true } },
       },
       'e2e-prepaid',
       {},
     );
-    stack = await new GatewayStack({
-      config,
+    gateway = gatewayFromConfig(config, {
       securityModule,
       logger: createLogger('warn'),
       dashboards: false,
       mqttClientId: `e2e-prepaid-${randomBytes(3).toString('hex')}`,
-    }).start();
-    url = stack.url!;
+    });
+    await gateway.start();
+    url = gateway.url!;
     // Ledger: the social programme (25 % recovery), customer CUST-001 flagged low-income, meter PP-001
     // connected with a random vending key sealed in the vault, role API keys.
-    const seeded = await seedDemoLedger(stack.gateway!.db!, new KeyVault(securityModule), [METER]);
+    const seeded = await seedDemoLedger(gateway.db!, new KeyVault(securityModule), [METER]);
     keys = seeded.keys;
     customerId = seeded.prepaid[0]!.customerId;
     // The meter is "manufactured" with the key the vault holds; it reads nothing else from the gateway.
@@ -79,7 +84,7 @@ describe('prepaid chain: vend → MQTT token → meter → low credit → advanc
 
   afterAll(async () => {
     await meter?.stop();
-    await stack?.stop();
+    await gateway?.stop();
     await broker?.stop();
     removeTempDirs();
   });
@@ -93,7 +98,7 @@ describe('prepaid chain: vend → MQTT token → meter → low credit → advanc
       meter,
       clock,
       lowCreditKwh: LOW_CREDIT_KWH,
-      query: (sql, params) => stack.gateway!.db!.query(sql, params),
+      query: (sql, params) => gateway.db!.query(sql, params),
       run: 'e2e-inproc',
     });
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAFANA_DIR } from '../../dashboards/index.js';
-import { InfluxReadingStore } from '../../gateway/readings/index.js';
+import { InfluxReadingStore } from '../../gateway/metering/readings/index.js';
 import { SERVICES, requireInflux } from '../support/services.js';
 
 /**

@@ -19,16 +19,16 @@ import {
   SqlAnomalyStore,
   SqlDailyBatchSource,
   analyticsPlugin,
-} from '../../gateway/analytics/index.js';
-import { dashboardApiPlugin } from '../../gateway/dashboard-api/index.js';
-import { runMigrations } from '../../gateway/db/index.js';
-import { SelfReadingService, selfReadingsPlugin } from '../../gateway/self-readings/index.js';
-import { exportsPlugin } from '../../gateway/exports/index.js';
+} from '../../gateway/metering/analytics/index.js';
+import { dashboardApiPlugin } from '../../gateway/customers/dashboard-api/index.js';
+import { runMigrations } from '../../gateway/platform/db/index.js';
+import { SelfReadingService, selfReadingsPlugin } from '../../gateway/metering/self-readings/index.js';
+import { exportsPlugin } from '../../gateway/customers/exports/index.js';
 import { Gateway, type SqlDatabase } from '../../gateway/index.js';
-import { startTestBroker } from '../../gateway/ingest/test-broker.js';
-import type { SqlRollupStore } from '../../gateway/rollups/index.js';
-import { vendingPlugin } from '../../gateway/vending/index.js';
-import { buildWorld, type World } from '../../gateway/vending/test-fixtures/world.js';
+import { startTestBroker } from '../../gateway/platform/bus/test-broker.js';
+import type { SqlRollupStore } from '../../gateway/metering/rollups/index.js';
+import { vendingPlugin } from '../../gateway/prepaid/vending/index.js';
+import { buildWorld, type World } from '../../gateway/prepaid/vending/test-fixtures/world.js';
 import { freePort } from '../support/services.js';
 
 export interface DashboardHarness {
@@ -61,13 +61,13 @@ export async function startDashboardHarness(options: { fleet?: number } = {}): P
   const topics = new TopicScheme(prefix);
   let world: World | undefined;
   let anomalies: SqlAnomalyStore | undefined;
-  // The gateway process as the CLI runs it (in-memory PGlite, MQTT bus, ingest, HTTP), with the
-  // feature plugins wired through its `features` hook the way the lead wires them.
+  // The gateway process as the CLI runs it (in-memory PGlite, MQTT bus, ingest, HTTP), with this
+  // harness's own feature plugins built on the started core services.
   const gateway = new Gateway({
     mqtt: { url: broker.url, prefix, clientId: `gw-${run}` },
     http: { host: '127.0.0.1', port: await freePort() },
     ingest: { batchIntervalMs: 20 },
-    features: async (gw) => {
+    plugins: async (gw) => {
       const db = gw.db!;
       // Ledger: customers C1..C3 (C1 in the social programme), prepaid meters M1..M3 with vending
       // keys, API keys per role.

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterDecoder } from '../../token-engine/index.js';
-import { pdfText } from '../../gateway/exports/testing/pdf-text.js';
+import { pdfText } from '../../gateway/customers/exports/testing/pdf-text.js';
 import { ARTIFACTS, launchChromium, screenshot, seriousViolations, signIn } from './dashboards-browser.js';
 import { startDashboardHarness, type DashboardHarness } from './dashboards-harness.js';
 
@@ -96,6 +96,7 @@ describe('dashboards in Chromium', () => {
       const q = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await q.addInitScript((key) => {
         sessionStorage.setItem('metergate.apiKey', key);
+        sessionStorage.setItem('metergate.role', 'operator'); // as the sign-in leaves it
         new MutationObserver((_m, obs) => {
           if (document.querySelector('[data-meter]')) {
             (window as unknown as { __fmp: number }).__fmp = performance.now();

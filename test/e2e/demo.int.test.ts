@@ -75,8 +75,8 @@ describe('metergate demo (one process, embedded defaults)', () => {
     );
     expect(first).toHaveLength(METERS);
     const kinds = new Set(first.map((m) => m.id.replace(/-.*/, '')));
-    // Every kind of meter of the fleet reached the gateway: TCP, RTU (pty), IEC (pty), prepaid (MQTT).
-    expect([...kinds].sort()).toEqual(['IEC', 'PP', 'RTU', 'TCP']);
+    // Every kind of meter of the fleet reached the gateway: TCP, RTU (pty), IEC (pty), DLMS (wrapper), prepaid (MQTT).
+    expect([...kinds].sort()).toEqual(['IEC', 'PP', 'RTU', 'TCP', 'dlms']);
 
     // Readings advance every few seconds: a second look ~12 s later sees newer readings for most.
     await new Promise((r) => setTimeout(r, 12_000));

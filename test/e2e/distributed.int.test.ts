@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoLedger } from '../../cli/demo/demo-ledger.js';
 import { openDatabase, SqlRollupStore, type SqlDatabase } from '../../gateway/index.js';
-import { AesGcmSecurityModule, KeyVault } from '../../gateway/vending/index.js';
+import { AesGcmSecurityModule, KeyVault } from '../../gateway/prepaid/vending/index.js';
 import { MqttPrepaidMeter, SimClock } from '../../simulators/index.js';
 import { createTestDatabase } from '../support/postgres.js';
 import {
@@ -117,6 +117,9 @@ async function runScenario(s: Scenario): Promise<void> {
           MQTT_USERNAME: s.users?.gateway,
           MQTT_PASSWORD: s.users ? passwords.get(s.users.gateway) : undefined,
           METERGATE_DATA_DIR: join(dir, 'gateway'),
+          // The test's webhook receiver listens on loopback over http.
+          METERGATE_WEBHOOK_ALLOW_HTTP: 'true',
+          METERGATE_WEBHOOK_ALLOW_PRIVATE: 'true',
         },
       },
     );
@@ -200,7 +203,9 @@ async function runScenario(s: Scenario): Promise<void> {
     await runAnomalyToWebhook(ledger, ANOMALY_METER, METERS);
 
     // Prepaid chain across processes: the meter is a client of the same broker, on simulated time.
-    const clock = new SimClock({ acceleration: 1 });
+    // Up to a month is fast-forwarded to drain the credit: start a month back, so the meter's
+    // readings never lie in the future (ingest dead-letters readings more than 5 min ahead).
+    const clock = new SimClock({ acceleration: 1, start: Date.now() - 31 * 86_400_000 });
     meter = new MqttPrepaidMeter({
       meterId: PREPAID,
       meterKey: prepaid[0]!.key,

@@ -49,11 +49,59 @@ describe('module boundaries', () => {
   });
 });
 
+describe('gateway domains', () => {
+  it('refuses a lower domain importing a higher one', async () => {
+    expect(
+      (
+        await boundaryErrors('gateway/metering/x/fixture.ts', "export * from '../../customers/index.js';\n")
+      ).join(),
+    ).toMatch(/gateway\/metering\/ may not depend on gateway\/customers\//);
+    expect(
+      (
+        await boundaryErrors('gateway/platform/x/fixture.ts', "export * from '../../billing/index.js';\n")
+      ).join(),
+    ).toMatch(/gateway\/platform\/ may not depend on gateway\/billing\//);
+  });
+
+  it('lets a higher domain use a lower one only through its entry', async () => {
+    expect(
+      (
+        await boundaryErrors(
+          'gateway/customers/x/fixture.ts',
+          "export * from '../../platform/db/index.js';\n",
+        )
+      ).join(),
+    ).toMatch(/only through its public entry gateway\/platform\/index\.js/);
+    expect(
+      await boundaryErrors('gateway/customers/x/fixture.ts', "export * from '../../platform/index.js';\n"),
+    ).toEqual([]);
+  });
+
+  it('keeps the top-level rule inside a domain', async () => {
+    expect(
+      (
+        await boundaryErrors('gateway/billing/x/fixture.ts', "export * from '../../../drivers/index.js';\n")
+      ).join(),
+    ).toMatch(/gateway\/ may not depend on drivers\//);
+  });
+
+  it('lets field use every business domain and no domain use field', async () => {
+    expect(
+      await boundaryErrors('gateway/field/x/fixture.ts', "export * from '../../customers/index.js';\n"),
+    ).toEqual([]);
+    expect(
+      (
+        await boundaryErrors('gateway/billing/x/fixture.ts', "export * from '../../field/index.js';\n")
+      ).join(),
+    ).toMatch(/gateway\/billing\/ may not depend on gateway\/field\//);
+  });
+});
+
 describe('test support', () => {
   it('is open to test files and closed to production code', async () => {
-    const imp = "export * from '../../test/support/services.js';\n";
-    expect(await boundaryErrors('gateway/db/x.test.ts', imp)).toEqual([]);
-    expect((await boundaryErrors('gateway/db/x.ts', imp)).join()).toMatch(
+    const imp = "export * from '../../../test/support/services.js';\n";
+    expect(await boundaryErrors('gateway/platform/db/x.test.ts', imp)).toEqual([]);
+    expect((await boundaryErrors('gateway/platform/db/x.ts', imp)).join()).toMatch(
       /gateway\/ may not depend on test\//,
     );
   });

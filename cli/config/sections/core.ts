@@ -29,6 +29,22 @@ export const HttpSection = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    /**
+     * Behind a reverse proxy: true (trust X-Forwarded-For), the number of proxy hops, or the
+     * proxies' addresses/CIDRs (comma-separated), so rate limits and the failed-login limiter see
+     * the client's address. Default false.
+     */
+    /**
+     * The address customers reach the gateway at (links in SMS and e-mails, e.g.
+     * https://agence.example.ma). Default http://<host>:<port>.
+     */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+    trustProxy: Type.Union(
+      [Type.Boolean(), Type.Integer({ minimum: 1, maximum: 10 }), Type.String({ minLength: 1 })],
+      {
+        default: false,
+      },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -30,6 +30,29 @@ export const NotifySection = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Customer webhooks: https to public addresses only, unless an operator allows more (SSRF guard). */
+    webhook: Type.Object(
+      {
+        allowHttp: Type.Boolean({ default: false }),
+        allowPrivateAddresses: Type.Boolean({ default: false }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * Outage detection (issue 26): at least `minMeters` meters behind one transformer, and at least
+     * `minShare` of its reporting meters, silent for `silentSeconds` make one outage incident (its
+     * customers notified at start and restoration); checked every `checkEverySeconds`.
+     */
+    outage: Type.Object(
+      {
+        minMeters: Type.Integer({ minimum: 1, maximum: 100_000, default: 3 }),
+        minShare: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5 }),
+        silentSeconds: Type.Integer({ minimum: 5, maximum: 86_400, default: 30 }),
+        checkEverySeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Hours between anomaly scans (the first one runs at start). */
     scanEveryHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 31, default: 24 }),
   },

@@ -1,10 +1,14 @@
 // @ts-check
+import { ERROR_MESSAGES } from './error-messages.js';
+import { getLang } from './i18n.js';
 import { createSseParser } from './sse.js';
 /* global AbortController, TextDecoderStream, URL, URLSearchParams, document, fetch, sessionStorage, setTimeout */
 /**
  * The gateway API as the browser sees it: every call carries the API key from sessionStorage in
- * `x-api-key` (never in the URL, so it stays out of logs and history). Errors arrive in the
- * gateway's one shape `{ error: { code, message } }`.
+ * `x-api-key` (never in the URL, so it stays out of logs and history) and the page's language in
+ * Accept-Language, so the gateway renders its error messages in it. Errors arrive in the gateway's
+ * one shape `{ statusCode, code, message, details? }`; a code without a message is looked up in the
+ * UI's own catalogue (lib/error-messages.js, generated from the gateway's registry).
  */
 
 const KEY_STORAGE = 'metergate.apiKey';
@@ -20,7 +24,32 @@ export function getApiKey() {
 /** @param {string} key */
 export function setApiKey(key) {
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
+  else {
+    sessionStorage.removeItem(KEY_STORAGE);
+    sessionStorage.removeItem(ROLE_STORAGE);
+  }
+}
+
+const ROLE_STORAGE = 'metergate.role';
+
+/**
+ * The role of the key, as the last session check answered: only a hint, so that a reload may start
+ * the fleet list's request before the session check without asking it of a role that may not have it.
+ * The gateway decides, every time.
+ */
+export function roleHint() {
+  try {
+    return sessionStorage.getItem(ROLE_STORAGE) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The session of the key (`GET /api/session`); remembers its role as the hint. @returns {Promise<any>} */
+export async function fetchSession() {
+  const s = await api(paths.session);
+  if (s && typeof s.role === 'string') sessionStorage.setItem(ROLE_STORAGE, s.role);
+  return s;
 }
 
 export class ApiError extends Error {
@@ -34,13 +63,37 @@ export class ApiError extends Error {
 }
 
 /**
+ * The code and the text to show for an error answer (the current shape, or the older
+ * `{ error: { code, message } }`).
+ * @param {any} body @param {'fr'|'ar'|'en'} lang @param {string} fallback
+ * @returns {{ code: string, message: string }}
+ */
+export function errorMessage(body, lang, fallback) {
+  const e =
+    body && typeof body === 'object'
+      ? body.error && typeof body.error === 'object'
+        ? body.error
+        : body
+      : {};
+  const code = typeof e.code === 'string' ? e.code : 'HTTP_ERROR';
+  if (typeof e.message === 'string' && e.message) return { code, message: e.message };
+  const known = /** @type {Record<string,string>} */ (ERROR_MESSAGES[lang] ?? {})[code];
+  return { code, message: known ? known.replace(/\{\w+\}/g, '…') : fallback };
+}
+
+/** Request headers every call carries. @returns {Record<string,string>} */
+function baseHeaders() {
+  return { 'x-api-key': getApiKey(), 'accept-language': getLang() };
+}
+
+/**
  * @param {string} path
  * @param {{ method?: string, body?: unknown, signal?: AbortSignal }} [options]
  * @returns {Promise<any>}
  */
 export async function api(path, options = {}) {
   /** @type {Record<string,string>} */
-  const headers = { accept: 'application/json', 'x-api-key': getApiKey() };
+  const headers = { ...baseHeaders(), accept: 'application/json' };
   let body;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -58,8 +111,13 @@ export async function api(path, options = {}) {
     }
   }
   if (!res.ok) {
-    const err = data && data.error ? data.error : {};
-    throw new ApiError(res.status, err.code ?? `HTTP_${res.status}`, err.message ?? res.statusText, data);
+    const err = errorMessage(data, getLang(), res.statusText || `HTTP ${res.status}`);
+    throw new ApiError(
+      res.status,
+      err.code === 'HTTP_ERROR' ? `HTTP_${res.status}` : err.code,
+      err.message,
+      data,
+    );
   }
   return data;
 }
@@ -92,15 +150,16 @@ export function takePrefetched(path) {
  * @param {string} path @param {string} filename
  */
 export async function download(path, filename) {
-  const res = await fetch(path, { headers: { 'x-api-key': getApiKey() } });
+  const res = await fetch(path, { headers: baseHeaders() });
   if (!res.ok) {
-    let message = res.statusText;
+    let body = null;
     try {
-      message = (await res.json()).error.message;
+      body = await res.json();
     } catch {
       /* not JSON */
     }
-    throw new ApiError(res.status, `HTTP_${res.status}`, message);
+    const err = errorMessage(body, getLang(), res.statusText);
+    throw new ApiError(res.status, err.code, err.message, body);
   }
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);
@@ -115,9 +174,10 @@ export async function download(path, filename) {
 
 /**
  * Server-sent events over fetch: EventSource cannot send the API key header, so the stream is read
- * here and parsed by lib/sse.js. Reconnects with backoff until `close()`.
+ * here and parsed by lib/sse.js. Reconnects with backoff until `close()`, except after 401/403:
+ * the caller may not watch this stream, and asking again would only repeat the refusal.
  * @param {string} path
- * @param {{ onEvent: (type: string, data: any) => void, onStatus?: (connected: boolean) => void }} handlers
+ * @param {{ onEvent: (type: string, data: any) => void, onStatus?: (connected: boolean) => void, onDenied?: (status: number) => void }} handlers
  */
 export function openEventStream(path, handlers) {
   let closed = false;
@@ -130,9 +190,15 @@ export function openEventStream(path, handlers) {
       controller = new AbortController();
       try {
         const res = await fetch(path, {
-          headers: { accept: 'text/event-stream', 'x-api-key': getApiKey() },
+          headers: { ...baseHeaders(), accept: 'text/event-stream' },
           signal: controller.signal,
         });
+        if (res.status === 401 || res.status === 403) {
+          closed = true;
+          handlers.onStatus?.(false);
+          handlers.onDenied?.(res.status);
+          return;
+        }
         if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
         handlers.onStatus?.(true);
         delay = 500;
@@ -177,8 +243,6 @@ export function openEventStream(path, handlers) {
 export const paths = {
   session: '/api/session',
   meters: '/api/meters',
-  /** @param {string} id */
-  meter: (id) => `/api/meters/${encodeURIComponent(id)}`,
   /** @param {string} id @param {Record<string,string>} q */
   readings: (id, q) => `/api/meters/${encodeURIComponent(id)}/readings?${new URLSearchParams(q)}`,
   /** @param {string} id @param {Record<string,string>} q */

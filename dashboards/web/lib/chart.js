@@ -4,8 +4,8 @@
  * uPlot (≈ 50 kB, canvas) wrapped as a preact component. The plot is created once and fed with
  * `setData` afterwards, so a live update costs one canvas redraw, not a DOM rebuild.
  */
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useRef } from '../vendor/preact-hooks.js';
+import uPlot from '../vendor/uplot.js';
 import { html } from './html.js';
 
 /**

@@ -1,16 +1,20 @@
 // @ts-check
 /* global document, localStorage */
 /**
- * French (default) and English. Numbers, dates and money go through Intl with the chosen locale
- * (fr-MA / en-GB), currency MAD. Switching language re-renders through `onLanguageChange`.
+ * French (default), Arabic (right-to-left) and English. Numbers, dates and money go through Intl
+ * with the chosen locale (fr-MA / ar-MA / en-GB; ar-MA writes Latin digits, as Moroccan bills do),
+ * currency MAD. Switching language re-renders through `onLanguageChange`; the choice also goes to
+ * the `lang` cookie so downloads and the gateway's messages follow it.
  */
 import { MESSAGES } from './messages.js';
 
-/** @typedef {'fr'|'en'} Lang */
+/** @typedef {'fr'|'ar'|'en'} Lang */
+
+export const UI_LANGUAGES = /** @type {const} */ (['fr', 'ar', 'en']);
 
 const STORAGE_KEY = 'metergate.lang';
 /** @type {Record<Lang, string>} */
-const LOCALES = { fr: 'fr-MA', en: 'en-GB' };
+const LOCALES = { fr: 'fr-MA', ar: 'ar-MA', en: 'en-GB' };
 
 /** @type {Lang} */
 let lang = readStoredLang();
@@ -21,7 +25,7 @@ const listeners = new Set();
 function readStoredLang() {
   try {
     const v = localStorage.getItem(STORAGE_KEY);
-    return v === 'en' ? 'en' : 'fr';
+    return v === 'en' || v === 'ar' ? v : 'fr';
   } catch {
     return 'fr';
   }
@@ -34,14 +38,21 @@ export function getLang() {
 
 /** @param {Lang} next */
 export function setLang(next) {
-  lang = next === 'en' ? 'en' : 'fr';
+  lang = next === 'en' || next === 'ar' ? next : 'fr';
   try {
     localStorage.setItem(STORAGE_KEY, lang);
   } catch {
     /* private mode: the choice lasts for this page only */
   }
-  document.documentElement.lang = lang;
+  applyLang();
   for (const l of listeners) l();
+}
+
+/** The document's language, direction (Arabic is right-to-left) and the `lang` cookie. */
+export function applyLang() {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = lang === 'ar' ? 'rtl' : 'ltr';
+  document.cookie = `lang=${lang}; path=/; SameSite=Lax`;
 }
 
 /** @param {() => void} fn */

@@ -4,7 +4,7 @@
  * Anomaly alerts (analytics) with their evidence in plain words. Fleet: open anomalies of every
  * meter (operators); meter view: the meter's anomalies (operators and the meter's customer).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDay, fmtNumber, t } from '../lib/i18n.js';

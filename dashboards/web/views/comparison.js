@@ -4,7 +4,7 @@
  * over-consumption warning utilities send ("consommation anormalement élevée par rapport à la même
  * période de l'année précédente") when the gateway finds it abnormal.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDay, fmtNumber, t } from '../lib/i18n.js';

@@ -5,7 +5,7 @@
  * a table, the statement (purchases, advances, recoveries), a self-reading form whose refusal is
  * shown in plain words, and downloads of the history as CSV, XLSX and PDF.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api, download, paths } from '../lib/api.js';
 import { Chart } from '../lib/chart.js';
 import { html } from '../lib/html.js';
@@ -13,6 +13,7 @@ import { fmtMonth, fmtNumber, getLang, t } from '../lib/i18n.js';
 import { OBIS } from '../lib/obis.js';
 import { consumptionRows, isoDay, listOf } from '../lib/series.js';
 import { ComparisonPanel } from './comparison.js';
+import { EstimatesPanel } from './estimates.js';
 import { StatementPanel } from './statement.js';
 import { SelfReadingForm } from './self-reading.js';
 
@@ -154,6 +155,7 @@ export function CustomerView({ arg, session }) {
             )
           }
         </div>
+        <${EstimatesPanel} meterId=${meterId} />
         <${SelfReadingForm} meterId=${meterId} obis=${OBIS.energyImport} />`
     }
     ${customerId && html`<${StatementPanel} customerId=${customerId} />`}

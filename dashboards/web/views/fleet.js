@@ -5,7 +5,7 @@
  * Live readings are merged into a Map and the table re-renders at most every 500 ms, so a busy
  * fleet costs two renders a second, not one per reading.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from '../vendor/preact-hooks.js';
 import { paths, takePrefetched } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtNumber, t } from '../lib/i18n.js';

@@ -1,6 +1,6 @@
 // @ts-check
-import { useState } from 'preact/hooks';
-import { api, paths, setApiKey } from '../lib/api.js';
+import { useState } from '../vendor/preact-hooks.js';
+import { fetchSession, setApiKey } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
 
@@ -17,7 +17,7 @@ export function LoginView(/** @type {{ onLogin: (s: any) => void }} */ { onLogin
     setError('');
     setApiKey(key.trim());
     try {
-      onLogin(await api(paths.session));
+      onLogin(await fetchSession());
     } catch (err) {
       setApiKey('');
       setError(

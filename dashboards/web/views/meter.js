@@ -4,7 +4,7 @@
  * stream), energy register, daily consumption with the same weekdays a year earlier (364 days,
  * like the analytics comparison), anomalies with evidence, prepaid credit and token history.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from '../vendor/preact-hooks.js';
 import { api, paths } from '../lib/api.js';
 import { Chart } from '../lib/chart.js';
 import { html } from '../lib/html.js';
@@ -14,7 +14,9 @@ import { OBIS } from '../lib/obis.js';
 import { addDays, consumptionRows, daySeconds, isoDay, listOf } from '../lib/series.js';
 import { AlertsPanel } from './alerts.js';
 import { ComparisonPanel } from './comparison.js';
+import { EstimatesPanel } from './estimates.js';
 import { PrepaidPanel } from './prepaid.js';
+import { RelayPanel } from './relay.js';
 
 const LIVE_WINDOW_S = 15 * 60;
 const DAYS = 30;
@@ -49,26 +51,35 @@ export function MeterView({ arg: meterId, session }) {
         xs.map((x) => points.current.get(x)?.v ?? null),
       ]);
     };
+    /** @param {{ ts: string, values: Record<string, number> }} r */
+    const newest = (r) => setLast((cur) => (!cur || cur.ts <= r.ts ? { ts: r.ts, values: r.values } : cur));
     const off = onLiveReading((r) => {
       if (r.meter !== meterId) return;
       add(r.ts, r.values);
-      setLast((cur) => (!cur || cur.ts <= r.ts ? { ts: r.ts, values: r.values } : cur));
+      newest(r);
       publish();
     }, meterId);
     const to = new Date();
     const from = new Date(to.getTime() - LIVE_WINDOW_S * 1000);
     api(paths.readings(meterId, { from: from.toISOString(), to: to.toISOString() }))
       .then((r) => {
-        for (const x of listOf(r)) if (x && typeof x.ts === 'string' && x.values) add(x.ts, x.values);
+        for (const x of listOf(r)) {
+          if (!x || typeof x.ts !== 'string' || !x.values) continue;
+          add(x.ts, x.values);
+          newest(x);
+        }
         publish();
       })
       .catch((e) => setError(String(e.message)));
-    api(paths.meter(meterId))
-      .then(
-        (m) => m?.lastReading && setLast((cur) => (!cur || cur.ts <= m.lastReading.ts ? m.lastReading : cur)),
-      )
+    // A meter silent for longer than the window: its last reading is in the meters list (there is
+    // no one-meter route; a customer's list holds only their own meters).
+    api(paths.meters)
+      .then((list) => {
+        const m = listOf(list).find((x) => x?.id === meterId);
+        if (m?.lastReading) newest(m.lastReading);
+      })
       .catch(() => {
-        /* the live stream fills it in */
+        /* the readings and the live stream fill the tiles in */
       });
 
     const today = isoDay(new Date());
@@ -174,9 +185,11 @@ export function MeterView({ arg: meterId, session }) {
       </table>
     </details>
     <${ComparisonPanel} meterId=${meterId} />
+    <${EstimatesPanel} meterId=${meterId} />
     <div class="cols">
       <div class="grow"><${AlertsPanel} meterId=${meterId} canAck=${session.role !== 'customer'} /></div>
       <div class="grow"><${PrepaidPanel} meterId=${meterId} /></div>
     </div>
+    ${(session.role === 'admin' || session.role === 'operator') && html`<${RelayPanel} meterId=${meterId} />`}
   </section>`;
 }

@@ -3,7 +3,7 @@
  * Prepaid credit (reported by the meter in its state/events on the live stream) and the token
  * history of the meter from the ledger, with each token's delivery status.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';
@@ -14,22 +14,36 @@ import { formatToken } from './statement.js';
 /** @param {string} meterId */
 export const tokensPath = (meterId) => `/api/meters/${encodeURIComponent(meterId)}/tokens`;
 
-/** @param {{ meterId: string }} props */
+/**
+ * Shown only for prepaid meters: the token history says `prepaid: false` for a postpaid meter (the
+ * ledger registers only STS meters), and the panel stays out of the page, as it does until the answer.
+ * @param {{ meterId: string }} props
+ */
 export function PrepaidPanel({ meterId }) {
   const [credit, setCredit] = useState(/** @type {number|null} */ (null));
   const [tokens, setTokens] = useState(/** @type {any[]|null} */ (null));
+  const [kind, setKind] = useState(/** @type {'loading'|'prepaid'|'postpaid'} */ ('loading'));
   const [error, setError] = useState('');
 
   useEffect(() => {
+    let alive = true;
     const load = () =>
       api(tokensPath(meterId))
         .then((r) => {
+          if (!alive) return;
+          if (r && r.prepaid === false) return setKind('postpaid');
+          setKind('prepaid');
           setTokens(r && Array.isArray(r.tokens) ? r.tokens : listOf(r));
           if (r && typeof r.credit === 'number') setCredit(r.credit);
         })
-        .catch((e) =>
-          setError(e.status === 404 || e.status === 403 ? t('prepaid.unavailable') : String(e.message)),
-        );
+        .catch((e) => {
+          if (!alive) return;
+          if (e.status === 404) setKind('postpaid');
+          else {
+            setKind('prepaid');
+            setError(e.status === 403 ? t('prepaid.unavailable') : String(e.message));
+          }
+        });
     const off = onLiveEvent((_type, data) => {
       if (!data || (data.meter ?? data.meterId) !== meterId) return;
       if (typeof data.credit === 'number') setCredit(data.credit);
@@ -37,9 +51,13 @@ export function PrepaidPanel({ meterId }) {
       if (typeof data.kind === 'string' && data.kind.startsWith('token.')) void load();
     }, meterId);
     void load();
-    return off;
+    return () => {
+      alive = false;
+      off();
+    };
   }, [meterId]);
 
+  if (kind !== 'prepaid') return null;
   return html`<section aria-labelledby="pp-h">
     <h2 id="pp-h">${t('prepaid.title')}</h2>
     <div class="tile" data-testid="credit">

@@ -4,7 +4,7 @@
  * plausibility; a refusal is explained in plain words (the server's reason code, translated; the
  * server's own message when the code is new to this page).
  */
-import { useState } from 'preact/hooks';
+import { useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtNumber, getLang, t } from '../lib/i18n.js';

@@ -1,6 +1,6 @@
 // @ts-check
 /** The customer's statement: purchases (with their token), advances and recoveries, and the balance. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';

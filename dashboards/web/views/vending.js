@@ -1,12 +1,12 @@
 // @ts-check
-/* global crypto, navigator, window */
+/* global clearTimeout, crypto, navigator, setTimeout, window */
 /**
  * Vending console. Vendors: find the meter, quote, vend, print or share the receipt with its
  * 20-digit token, grant a kWh advance to an eligible household. Operators also issue management
  * tokens. Each sale carries a fresh requestId so a retried click can never sell twice.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { api, paths } from '../lib/api.js';
+import { useEffect, useState } from '../vendor/preact-hooks.js';
+import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';
 import { listOf } from '../lib/series.js';
@@ -17,6 +17,15 @@ export const VEND_PATHS = {
   vend: '/api/vend',
   advance: '/api/advances',
   management: '/api/management/tokens',
+  reverse: (/** @type {string} */ id) => `/api/vends/${encodeURIComponent(id)}/reverse`,
+  reprint: (/** @type {string} */ id) => `/api/vends/${encodeURIComponent(id)}/reprint`,
+  creditNote: (/** @type {string} */ id) => `/api/vends/${encodeURIComponent(id)}/credit-note`,
+  freeBasic: (/** @type {string} */ id) => `/api/meters/${encodeURIComponent(id)}/free-basic`,
+  keyChange: (/** @type {string} */ id) => `/api/meters/${encodeURIComponent(id)}/key-change`,
+  openShift: (/** @type {string} */ vendorId) => `/api/vendors/${encodeURIComponent(vendorId)}/shifts`,
+  closeShift: (/** @type {string} */ id) => `/api/shifts/${encodeURIComponent(id)}/close`,
+  zReport: (/** @type {string} */ id, /** @type {'pdf'|'csv'} */ f) =>
+    `/api/shifts/${encodeURIComponent(id)}/z-report.${f}`,
 };
 
 function requestId() {
@@ -25,7 +34,8 @@ function requestId() {
 
 /** @param {{ session: { role: string, vendorId?: string } }} props */
 export function VendingView({ session }) {
-  const [all, setAll] = useState(/** @type {string[]} */ ([]));
+  const [matches, setMatches] = useState(/** @type {string[]} */ ([]));
+  const [searched, setSearched] = useState('');
   const [query, setQuery] = useState('');
   const [meterId, setMeterId] = useState('');
   const [amount, setAmount] = useState('');
@@ -34,14 +44,37 @@ export function VendingView({ session }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState('');
-
-  useEffect(() => {
-    api(paths.meters)
-      .then((r) => setAll(listOf(r).map((m) => String(m.id))))
-      .catch(() => setAll([]));
-  }, []);
+  const [info, setInfo] = useState('');
 
   const needle = query.trim().toLowerCase();
+
+  // Registered meters whose number contains what was typed (2 characters or more), asked of the
+  // ledger: a vendor cannot list the fleet but finds the meter from part of its number.
+  useEffect(() => {
+    if (needle.length < 2 || !/^[a-z0-9._-]+$/.test(needle)) {
+      setMatches([]);
+      setSearched('');
+      return undefined;
+    }
+    let alive = true;
+    const timer = setTimeout(() => {
+      api(`/api/ledger/meters?search=${encodeURIComponent(needle)}`)
+        .then((r) => {
+          if (!alive) return;
+          setMatches(
+            listOf(r?.meters ?? r)
+              .map((m) => String(m.id))
+              .slice(0, 8),
+          );
+          setSearched(needle);
+        })
+        .catch(() => alive && setMatches([]));
+    }, 150);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [needle]);
 
   /** Looks the typed id up in the ledger (vendors cannot list the fleet) and selects it. */
   async function lookup() {
@@ -62,7 +95,6 @@ export function VendingView({ session }) {
       );
     }
   }
-  const matches = needle ? all.filter((id) => id.toLowerCase().includes(needle)).slice(0, 8) : [];
 
   /** @param {string} path @param {Record<string, unknown>} body @param {(r: any) => void} then */
   async function call(path, body, then) {
@@ -116,7 +148,7 @@ export function VendingView({ session }) {
         <button type="button" class="secondary" onClick=${lookup} disabled=${!needle}>
           ${t('vend.select')}
         </button>
-        ${needle && all.length > 0 && !matches.length && html`<p class="muted">${t('vend.noMatch')}</p>`}
+        ${searched && searched === needle && !matches.length && html`<p class="muted">${t('vend.noMatch')}</p>`}
         <ul class="plain">
           ${matches.map(
             (id) =>
@@ -156,6 +188,18 @@ export function VendingView({ session }) {
                 ${t('vend.quoteResult', { amount: fmtMoney(quote.money), units: fmtNumber(quote.units, 1) })}
               </p>`
             }
+            <button
+              type="button"
+              class="secondary"
+              disabled=${busy}
+              data-testid="free-basic"
+              onClick=${() =>
+                call(VEND_PATHS.freeBasic(meterId), { requestId: requestId() }, (r) =>
+                  setReceipt({ ...r, title: t('vend.freeBasic') }),
+                )}
+            >
+              ${t('vend.freeBasic')}
+            </button>
             <${AdvanceForm}
               meterId=${meterId}
               busy=${busy}
@@ -167,24 +211,71 @@ export function VendingView({ session }) {
             ${
               (session.role === 'operator' || session.role === 'admin') &&
               html`<${ManagementForm}
-                meterId=${meterId}
-                busy=${busy}
-                onIssue=${(/** @type {Record<string,unknown>} */ body) =>
-                  call(VEND_PATHS.management, { ...body, requestId: requestId() }, (r) =>
-                    setReceipt({ ...r, title: t('vend.management') }),
-                  )}
-              />`
-            }`
+                  meterId=${meterId}
+                  busy=${busy}
+                  onIssue=${(/** @type {Record<string,unknown>} */ body) =>
+                    call(VEND_PATHS.management, { ...body, requestId: requestId() }, (r) =>
+                      setReceipt({ ...r, title: t('vend.management') }),
+                    )}
+                />
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled=${busy}
+                  data-testid="key-change"
+                  onClick=${() =>
+                    call(VEND_PATHS.keyChange(meterId), { requestId: requestId() }, (r) =>
+                      setInfo(t('vend.keyChangeScheduled', { krn: r.to?.krn ?? '' })),
+                    )}
+                >
+                  ${t('vend.keyChange')}
+                </button>`
+            }
+            ${info && html`<p role="status" data-testid="info">${info}</p>`}`
         }
         ${error && html`<p class="error" role="alert">${error}</p>`}
+        ${session.vendorId && html`<${ShiftPanel} vendorId=${session.vendorId} call=${call} busy=${busy} />`}
       </div>
-      ${receipt && html`<${Receipt} receipt=${receipt} onShare=${share} note=${note} />`}
+      ${
+        receipt &&
+        html`<${Receipt}
+          receipt=${receipt}
+          onShare=${share}
+          note=${note}
+          busy=${busy}
+          onReprint=${() =>
+            call(VEND_PATHS.reprint(receipt.vendId), {}, (r) =>
+              setReceipt({ ...r, title: t('vend.duplicate') }),
+            )}
+          onCreditNote=${
+            session.role === 'operator'
+              ? () => {
+                  const reason = window.prompt(t('vend.creditNoteReason'));
+                  if (reason)
+                    void call(
+                      VEND_PATHS.creditNote(receipt.vendId),
+                      { requestId: requestId(), reason },
+                      (r) => setReceipt({ ...r, title: t('vend.creditNoted') }),
+                    );
+                }
+              : undefined
+          }
+          onReverse=${() =>
+            window.confirm(t('vend.reverseConfirm')) &&
+            call(VEND_PATHS.reverse(receipt.vendId), {}, (r) =>
+              setReceipt({ ...r, title: t('vend.reversed') }),
+            )}
+        />`
+      }
     </div>
   </section>`;
 }
 
-/** @param {{ receipt: any, onShare: () => void, note: string }} props */
-function Receipt({ receipt, onShare, note }) {
+/**
+ * @param {{ receipt: any, onShare: () => void, note: string, busy: boolean, onReprint: () => void,
+ *   onReverse: () => void, onCreditNote?: () => void }} props
+ */
+function Receipt({ receipt, onShare, note, busy, onReprint, onReverse, onCreditNote }) {
   const r = receipt.receipt ?? {};
   const tokens =
     Array.isArray(receipt.tokens) && receipt.tokens.length
@@ -192,6 +283,17 @@ function Receipt({ receipt, onShare, note }) {
       : [receipt.token];
   return html`<div class="grow receipt" data-testid="receipt" aria-live="polite">
     <h2>${receipt.title}</h2>
+    ${
+      receipt.duplicate &&
+      html`<p class="duplicate" data-testid="duplicate">
+        <strong>${receipt.duplicate.mark}</strong> — ${t('vend.copy', { n: receipt.duplicate.copy })}
+      </p>`
+    }
+    ${r.notice && html`<p class="warning" role="alert" data-testid="reversal-notice">${r.notice}</p>`}
+    ${
+      r.refund !== undefined &&
+      html`<p data-testid="refund">${t('vend.refund', { amount: fmtMoney(r.refund) })}</p>`
+    }
     <dl class="evidence">
       <dt>${t('common.meter')}</dt>
       <dd>${receipt.meterId}</dd>
@@ -216,8 +318,53 @@ function Receipt({ receipt, onShare, note }) {
     </dl>
     <p>${t('vend.token')}</p>
     ${tokens.map((tok) => html`<p class="token" data-testid="token">${formatToken(String(tok))}</p>`)}
+    ${
+      receipt.freeBasic &&
+      html`<p>${t('vend.freeBasicToken', { units: fmtNumber(receipt.freeBasic.units, 1) })}</p>
+        <p class="token" data-testid="fbe-token">${formatToken(String(receipt.freeBasic.token))}</p>`
+    }
     <button type="button" onClick=${() => window.print()}>${t('vend.print')}</button>
     <button type="button" class="secondary" onClick=${onShare}>${t('vend.share')}</button>
+    ${
+      receipt.vendId &&
+      receipt.kind !== 'reversal' &&
+      html`<button
+        type="button"
+        class="secondary no-print"
+        disabled=${busy}
+        onClick=${onReprint}
+        data-testid="reprint"
+      >
+        ${t('vend.reprint')}
+      </button>`
+    }
+    ${
+      receipt.kind === 'purchase' &&
+      !receipt.duplicate &&
+      html`<button
+        type="button"
+        class="secondary no-print"
+        disabled=${busy}
+        onClick=${onReverse}
+        data-testid="reverse"
+      >
+        ${t('vend.reverse')}
+      </button>`
+    }
+    ${
+      receipt.kind === 'purchase' &&
+      !receipt.duplicate &&
+      onCreditNote &&
+      html`<button
+        type="button"
+        class="secondary no-print"
+        disabled=${busy}
+        onClick=${onCreditNote}
+        data-testid="credit-note"
+      >
+        ${t('vend.creditNote')}
+      </button>`
+    }
     ${note && html`<p role="status">${note}</p>`}
   </div>`;
 }
@@ -275,5 +422,70 @@ function ManagementForm({ meterId, busy, onIssue }) {
     >
       ${t('vend.mgmtIssue')}
     </button>
+  </fieldset>`;
+}
+
+/**
+ * The vendor's shift: open with the opening cash, close with the counted cash (cash-up: expected,
+ * counted, variance), then the Z-report as PDF or CSV.
+ * @param {{ vendorId: string, busy: boolean,
+ *   call: (path: string, body: Record<string, unknown>, then: (r: any) => void) => Promise<void> }} props
+ */
+function ShiftPanel({ vendorId, busy, call }) {
+  const [shift, setShift] = useState(/** @type {any} */ (null));
+  const [cash, setCash] = useState('');
+  const n = Number(cash.replace(',', '.'));
+  useEffect(() => {
+    let alive = true;
+    api(`/api/vendors/${encodeURIComponent(vendorId)}`)
+      .then((v) => alive && v?.openShiftId && setShift({ shiftId: v.openShiftId, status: 'open' }))
+      .catch(() => {});
+    return () => {
+      alive = false;
+    };
+  }, [vendorId]);
+  const open = shift?.status === 'open';
+  return html`<fieldset class="no-print" data-testid="shift">
+    <legend>${t('vend.shift')}</legend>
+    <label for="shift-cash">${open ? t('vend.shiftCounted') : t('vend.shiftOpening')}</label>
+    <input
+      id="shift-cash"
+      inputmode="decimal"
+      value=${cash}
+      onInput=${(/** @type {any} */ e) => setCash(e.currentTarget.value)}
+    />
+    ${
+      open
+        ? html`<button
+            type="button"
+            disabled=${busy || !(n >= 0) || cash === ''}
+            onClick=${() => call(VEND_PATHS.closeShift(shift.shiftId), { countedCash: n }, (r) => (setShift(r), setCash('')))}
+          >
+            ${t('vend.shiftClose')}
+          </button>`
+        : html`<button
+            type="button"
+            disabled=${busy}
+            onClick=${() => call(VEND_PATHS.openShift(vendorId), { openingCash: n > 0 ? n : 0 }, (r) => (setShift(r), setCash('')))}
+          >
+            ${t('vend.shiftOpen')}
+          </button>`
+    }
+    ${
+      shift?.status === 'closed' &&
+      html`<p data-testid="cash-up">
+          ${t('vend.cashUp', {
+            expected: fmtMoney(shift.expectedCash),
+            counted: fmtMoney(shift.countedCash),
+            variance: fmtMoney(shift.variance),
+          })}
+        </p>
+        <p>
+          <a href=${VEND_PATHS.zReport(shift.shiftId, 'pdf')} target="_blank" rel="noopener"
+            >${t('vend.zReport')} (PDF)</a
+          >
+          · <a href=${VEND_PATHS.zReport(shift.shiftId, 'csv')}>CSV</a>
+        </p>`
+    }
   </fieldset>`;
 }

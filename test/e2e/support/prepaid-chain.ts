@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import { SIGNATURE_HEADER, verifyWebhook } from '../../../gateway/notify/index.js';
+import { SIGNATURE_HEADER, verifyWebhook } from '../../../gateway/platform/notify/index.js';
 import type { MqttPrepaidMeter, SimClock } from '../../../simulators/index.js';
 import { getJson, postJson, waitFor, type MeterRow } from './http.js';
 import { openSse, type SseStream } from './sse.js';

@@ -1,8 +1,0 @@
-import { PgliteDatabase } from '../db/index.js';
-import { describeAnomalyStore } from './anomaly-store-conformance.js';
-import { SqlAnomalyStore } from './anomaly-store.js';
-
-describeAnomalyStore('SQL on PGlite (memory)', async () => ({
-  db: await new PgliteDatabase().start(),
-  store: (db) => new SqlAnomalyStore({ db }),
-}));

@@ -1,0 +1,1 @@
+export { dashboardApiPlugin, type DashboardApiPluginOptions } from './plugin.js';

@@ -1,2 +1,0 @@
-export { dashboardApiPlugin, type DashboardApiPluginOptions } from './plugin.js';
-export { DashboardApiErrorCodes, type DashboardApiErrorCode } from './errors.js';

@@ -1,0 +1,180 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ID_PATTERN, parseIsoDate } from '../../../protocol/index.js';
+import { ErrorAnswerSchema, GatewayError, invalidRequest } from '../../platform/index.js';
+import { WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrders } from './work-orders.js';
+
+export interface WorkOrdersPluginOptions {
+  workOrders: WorkOrders;
+}
+
+const WorkOrderBody = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  status: Type.String(),
+  meter: Type.String(),
+  newMeter: Type.Union([Type.String(), Type.Null()]),
+  assignee: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String({ format: 'date-time' }),
+  completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const Index = Type.Number({ minimum: 0, maximum: 1e12 });
+const When = Type.String({ maxLength: 40, format: 'date-time' });
+const Params = Type.Object({ id: Type.String({ maxLength: 20 }) });
+const Errors = {
+  400: ErrorAnswerSchema,
+  404: ErrorAnswerSchema,
+  409: ErrorAnswerSchema,
+  422: ErrorAnswerSchema,
+};
+
+function date(text: string, field: string): Date {
+  const d = parseIsoDate(text);
+  if (!d) throw invalidRequest({ field, reason: 'not an ISO 8601 date-time' });
+  return d;
+}
+
+/** Work orders: install, exchange, remove, disconnect, reconnect, inspect, re-read. */
+export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions> = async (app, options) => {
+  app.post(
+    '/api/work-orders',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary:
+          'create a work order; an exchange with both indexes and its time is recorded as completed (the contract register continues)',
+        tags: ['field'],
+        body: Type.Object(
+          {
+            kind: Type.Union(WORK_ORDER_KINDS.map((k) => Type.Literal(k))),
+            meter: Type.String({ pattern: ID_PATTERN }),
+            assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            newMeter: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+            oldFinalIndex: Type.Optional(Index),
+            newInitialIndex: Type.Optional(Index),
+            at: Type.Optional(When),
+            note: Type.Optional(Type.String({ maxLength: 2000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: WorkOrderBody, ...Errors },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      if (
+        b.kind !== 'exchange' &&
+        (b.newMeter || b.oldFinalIndex !== undefined || b.newInitialIndex !== undefined)
+      ) {
+        throw invalidRequest({
+          field: 'body/newMeter',
+          reason: 'only an exchange names a new meter and indexes',
+        });
+      }
+      if (b.kind === 'exchange' && !b.newMeter)
+        throw invalidRequest({ field: 'body/newMeter', reason: 'required for an exchange' });
+      const wo = await options.workOrders.create({
+        kind: b.kind,
+        meter: b.meter,
+        ...(b.assignee ? { assignee: b.assignee } : {}),
+        ...(b.note ? { details: { note: b.note } } : {}),
+        exchange: {
+          ...(b.newMeter ? { newMeter: b.newMeter } : {}),
+          ...(b.oldFinalIndex !== undefined ? { oldFinalIndex: b.oldFinalIndex } : {}),
+          ...(b.newInitialIndex !== undefined ? { newInitialIndex: b.newInitialIndex } : {}),
+          ...(b.at ? { at: date(b.at, 'body/at') } : {}),
+        },
+      });
+      return reply.code(201).send(wo);
+    },
+  );
+
+  app.get(
+    '/api/work-orders',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary: 'work orders, newest first',
+        tags: ['field'],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Union(WORK_ORDER_STATUSES.map((s) => Type.Literal(s)))),
+            meter: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ workOrders: Type.Array(WorkOrderBody) }), 400: ErrorAnswerSchema },
+      },
+    },
+    async (request) => ({ workOrders: await options.workOrders.list(request.query) }),
+  );
+
+  app.get(
+    '/api/work-orders/:id',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary: 'one work order',
+        tags: ['field'],
+        params: Params,
+        response: { 200: WorkOrderBody, 404: ErrorAnswerSchema },
+      },
+    },
+    async (request) => {
+      const wo = await options.workOrders.get(request.params.id);
+      if (!wo)
+        throw new GatewayError('MG_ERR_FIELD_WORK_ORDER_NOT_FOUND', { params: { id: request.params.id } });
+      return wo;
+    },
+  );
+
+  app.post(
+    '/api/work-orders/:id/status',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary:
+          'move a work order along its workflow (open → assigned → in-progress → completed; cancelled)',
+        tags: ['field'],
+        params: Params,
+        body: Type.Object(
+          {
+            status: Type.Union(WORK_ORDER_STATUSES.map((s) => Type.Literal(s))),
+            assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: WorkOrderBody, ...Errors },
+      },
+    },
+    async (request) =>
+      options.workOrders.setStatus(request.params.id, request.body.status, request.body.assignee),
+  );
+
+  app.post(
+    '/api/work-orders/:id/complete',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary: 'complete an exchange with the old meter’s final index and the new meter’s initial index',
+        tags: ['field'],
+        params: Params,
+        body: Type.Object(
+          {
+            newMeter: Type.String({ pattern: ID_PATTERN }),
+            oldFinalIndex: Index,
+            newInitialIndex: Index,
+            at: When,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: WorkOrderBody, ...Errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return options.workOrders.complete(request.params.id, { ...b, at: date(b.at, 'body/at') });
+    },
+  );
+};
