@@ -21,7 +21,7 @@ export {
 export * from './schemas/common.js';
 export { Reading, READING_QUALITIES, READING_SOURCES, MAX_VALUES_PER_READING } from './schemas/reading.js';
 export { MeterEvent, EVENT_KINDS, COMMAND_OUTCOMES } from './schemas/event.js';
-export { MeterState, EdgeState } from './schemas/state.js';
+export { MeterState, MeterLocation, EdgeState } from './schemas/state.js';
 export {
   TokenCommand,
   RelayCommand,

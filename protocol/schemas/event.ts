@@ -13,6 +13,9 @@ export const EVENT_KINDS = [
   'command',
   // The meter's registers were reset (replacement, maintenance): a lower index after it is legitimate.
   'meter.reset',
+  // The meter lost its supply ("last gasp") / got it back: DLMS standard event log codes 1 and 2.
+  'power.failure',
+  'power.restored',
 ] as const;
 
 /** Outcome of a command the edge received (kind `command`, `command` + `cmd` name it). */
