@@ -122,4 +122,15 @@ CREATE TABLE field_meter_exchanges (
   exchanged_at timestamptz NOT NULL
 )`,
   },
+  {
+    // The last power-down ("last gasp") and power-up each meter reported (its edge's meter events).
+    id: 'field-0004-meter-power',
+    sql: `
+CREATE TABLE field_meter_power (
+  meter_id text PRIMARY KEY,
+  down_at timestamptz,
+  up_at timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now()
+)`,
+  },
 ];

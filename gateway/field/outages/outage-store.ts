@@ -74,12 +74,14 @@ export class OutageStore {
     startedAt: Date;
     meters: string[];
     customers: string[];
+    /** How it was detected: meters fell `silent`, or at least one pushed its `last-gasp`. */
+    cause?: 'silent' | 'last-gasp';
   }): Promise<Outage | undefined> {
     const { rows } = await this.db.query<Row>(
-      `INSERT INTO field_outages (status, started_at, transformer_id, feeder_id, meters, customers)
-       VALUES ('open', $1, $2, $3, $4, $5)
+      `INSERT INTO field_outages (status, started_at, transformer_id, feeder_id, meters, customers, cause)
+       VALUES ('open', $1, $2, $3, $4, $5, $6)
        ON CONFLICT (transformer_id) WHERE status = 'open' DO NOTHING RETURNING ${COLUMNS}`,
-      [o.startedAt, o.transformer, o.feeder, o.meters, o.customers],
+      [o.startedAt, o.transformer, o.feeder, o.meters, o.customers, o.cause ?? 'silent'],
     );
     return rows[0] && serialise(rows[0]);
   }
