@@ -295,6 +295,7 @@ export async function composeDomains(c: {
         ...(c.live ? { live: c.live } : {}),
         ...(options.notify.outage ? { rule: options.notify.outage } : {}),
         ...(options.map ? { map: options.map } : {}),
+        bus: { bus, topics: c.topics },
         log: c.log,
         onError: (site, err) => c.errors.record(site, err),
       }).start(),

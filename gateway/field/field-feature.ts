@@ -1,8 +1,10 @@
+import type { TopicScheme } from '../../protocol/index.js';
 import type { LiveHub, ReadingStore } from '../metering/index.js';
-import type { MessageOutbox, SqlDatabase } from '../platform/index.js';
+import type { MessageBus, MessageOutbox, SqlDatabase } from '../platform/index.js';
 import { runMigrations } from '../platform/index.js';
 import './errors.js';
 import { locationsPlugin } from './locations/routes.js';
+import { EdgeLocations } from './locations/edge-locations.js';
 import { LocationStore } from './locations/location-store.js';
 import { mapPlugin } from './map/routes.js';
 import { FIELD_MIGRATIONS } from './migrations.js';
@@ -10,6 +12,7 @@ import { sendOutageNotices } from './outages/outage-notices.js';
 import { OutageDetector } from './outages/outage-detector.js';
 import { DEFAULT_OUTAGE_RULE, type OutageRule } from './outages/outage-rule.js';
 import { OutageStore } from './outages/outage-store.js';
+import { subscribePowerEvents } from './outages/power-events.js';
 import { outagesPlugin, type PowerCut } from './outages/routes.js';
 import { ReadingRounds } from './rounds/reading-rounds.js';
 import { roundsPlugin } from './rounds/routes.js';
@@ -30,6 +33,11 @@ export interface FieldFeatureOptions {
   map?: { tileUrl?: string; tileAttribution?: string };
   /** false: no periodic detection (tests call `detector.check()`). */
   detect?: boolean;
+  /**
+   * The meters' messages: power events (last gasp, power-up) for the outage detector, and the
+   * locations edges publish with their meters' states. Without it, silence alone detects outages.
+   */
+  bus?: { bus: Pick<MessageBus, 'subscribe'>; topics: TopicScheme };
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   onError?: (site: string, err: unknown) => void;
 }
@@ -108,6 +116,16 @@ export class FieldFeature {
     await runMigrations(this.options.db, FIELD_MIGRATIONS);
     await this.exchanges.start();
     if (this.options.detect !== false) this.detector.start();
+    const m = this.options.bus;
+    if (m) {
+      const onError = (site: string) => (err: unknown) => this.options.onError?.(site, err);
+      await subscribePowerEvents({ ...m, detector: this.detector, onError: onError('power-events') });
+      await new EdgeLocations({
+        locations: this.locations,
+        ...(this.options.log ? { log: this.options.log } : {}),
+        onError: onError('edge-locations'),
+      }).subscribe(m.bus, m.topics);
+    }
     return this;
   }
 
