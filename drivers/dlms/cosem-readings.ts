@@ -85,3 +85,24 @@ export function rowTime(row: DlmsData): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The meter's supply lost or back, as the standard event log records it: the event code object
+ * 0-0:96.11.0.255 (class 1, OBIS group F "event code", Blue Book §7.4.x) holds the code of the last
+ * event, and the DLMS UA companion specifications (IDIS, DSMR P3) fix code 1 "power down" (the
+ * "last gasp" a meter pushes on its stored energy) and 2 "power up".
+ */
+export const STANDARD_EVENT_CODE_OBIS = '0.0.96.11.0.255';
+export const DLMS_EVENT_POWER_DOWN = 1;
+export const DLMS_EVENT_POWER_UP = 2;
+
+export type PowerEventKind = 'power.failure' | 'power.restored';
+
+/** The power event an event code value names, or undefined (another event, another object). */
+export function powerEventOf(ln: Uint8Array, d: DlmsData): PowerEventKind | undefined {
+  if (ln.join('.') !== STANDARD_EVENT_CODE_OBIS) return undefined;
+  const code = numericValue(d);
+  if (code === DLMS_EVENT_POWER_DOWN) return 'power.failure';
+  if (code === DLMS_EVENT_POWER_UP) return 'power.restored';
+  return undefined;
+}

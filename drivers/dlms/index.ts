@@ -105,6 +105,11 @@ export {
   numericValue,
   toReadingValue,
   rowTime,
+  powerEventOf,
+  STANDARD_EVENT_CODE_OBIS,
+  DLMS_EVENT_POWER_DOWN,
+  DLMS_EVENT_POWER_UP,
+  type PowerEventKind,
   type ScalerUnit,
 } from './cosem-readings.js';
 export { connectTcp, openSerial, streamLink, UnitQueue, type ByteLink } from './link.js';
@@ -130,4 +135,10 @@ export {
   type DlmsEdgeReaderOptions,
   type DlmsPollResult,
 } from './edge-reader.js';
-export { DlmsPushListener, pushValues, type PushEvent, type PushListenerOptions } from './push-listener.js';
+export {
+  DlmsPushListener,
+  pushValues,
+  pushPowerEvent,
+  type PushEvent,
+  type PushListenerOptions,
+} from './push-listener.js';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { DlmsData } from './axdr.js';
-import { toReadingValue } from './cosem-readings.js';
+import { powerEventOf, toReadingValue, type PowerEventKind } from './cosem-readings.js';
 import { decodeDateTime } from './date-time.js';
 import { DlmsError } from './errors.js';
 import { parseObjectRef } from './obis.js';
@@ -134,4 +134,21 @@ export function pushValues(
     if (v) out[v.code] = v.value;
   });
   return out;
+}
+
+/**
+ * The power event a push carries, if any: the element the object list names as the standard event
+ * code object (0-0:96.11.0.255) holding code 1 (power down, the "last gasp") or 2 (power up).
+ */
+export function pushPowerEvent(
+  body: DlmsData,
+  objects: readonly { ref: string }[],
+): PowerEventKind | undefined {
+  const items = body.type === 'structure' || body.type === 'array' ? body.value : [body];
+  for (const [i, o] of objects.entries()) {
+    const d = items[i];
+    const kind = d && powerEventOf(parseObjectRef(o.ref).ln, d);
+    if (kind) return kind;
+  }
+  return undefined;
 }

@@ -103,6 +103,13 @@ export const DlmsTransportConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Where a meter is (lat, lon, address, commune, province, region, feeder, transformer, concentrator).
+ * Only an object here: its fields are checked at start against the protocol's MeterLocation, and a
+ * bad one is logged (naming the meter and field) and left out, without stopping the edge.
+ */
+const LocationConfig = Type.Record(Type.String(), Type.Unknown());
+
 /** DLMS push listener: meters that send DataNotifications (push setup, class 40) to the edge. */
 export const DlmsPushConfig = Type.Object(
   {
@@ -128,6 +135,7 @@ export const DlmsPushConfig = Type.Object(
           systemTitle: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{16}$' })),
           ekEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
           akEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$' })),
+          location: Type.Optional(LocationConfig),
         },
         { additionalProperties: false },
       ),
@@ -154,6 +162,7 @@ export const MeterConfig = Type.Object(
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
     /** Largest run of unmapped registers one read may span (default 32); 0 never bridges gaps. */
     maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 124 })),
+    location: Type.Optional(LocationConfig),
   },
   { additionalProperties: false },
 );

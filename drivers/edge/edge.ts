@@ -1,10 +1,17 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { lookupObis, TopicScheme, validatePayload, type Reading } from '../../protocol/index.js';
+import {
+  lookupObis,
+  TopicScheme,
+  validatePayload,
+  type MeterEvent,
+  type MeterLocation,
+  type Reading,
+} from '../../protocol/index.js';
 import { getModel } from '../catalogue/index.js';
 import { dlmsReaderFor } from '../dlms/edge-config.js';
 import { DlmsEdgeReader } from '../dlms/edge-reader.js';
-import { dlmsPushListenerFor, type PushedReading } from '../dlms/edge-push.js';
+import { dlmsPushListenerFor, type PushedPowerEvent, type PushedReading } from '../dlms/edge-push.js';
 import type { DlmsPushListener } from '../dlms/push-listener.js';
 import { IecClient } from '../iec62056/client.js';
 import { LineQueue } from '../line-queue.js';
@@ -17,6 +24,7 @@ import type { EdgeConfig, MeterConfig } from './config.js';
 import { CommandHandler, type CommandTarget } from './commands.js';
 import { ExecutedCommands } from './executed-commands.js';
 import { MeterHealth } from './health.js';
+import { meterLocations } from './meter-location.js';
 import type { MeterReader, PollResult } from './meter-reader.js';
 import { EdgeMetrics } from './metrics.js';
 import { ModbusReader } from './modbus-reader.js';
@@ -53,6 +61,7 @@ export class Edge {
   private commands: CommandHandler | null = null;
   private executed: ExecutedCommands | null = null;
   private push: DlmsPushListener | undefined;
+  private locations = new Map<string, MeterLocation>();
 
   constructor(opts: EdgeOptions) {
     this.opts = opts;
@@ -62,6 +71,9 @@ export class Edge {
     const cfg = this.opts.config;
     const log = this.opts.logger;
     this.topics = new TopicScheme(cfg.broker.prefix);
+    const located = meterLocations(cfg);
+    this.locations = located.locations;
+    for (const e of located.errors) log?.error(`edge.yaml: ${e} (location not published)`);
     this.outbox =
       this.opts.outbox ??
       new FileOutbox({
@@ -131,11 +143,14 @@ export class Edge {
     });
     await this.scheduler.start();
     if (cfg.dlmsPush) {
+      for (const m of cfg.dlmsPush.meters)
+        this.health.set(m.id, new MeterHealth(m.id, this.locations.get(m.id)));
       this.push = dlmsPushListenerFor(
         cfg.dlmsPush,
         process.env,
         (r) => this.onPushed(r),
         (err) => log?.debug({ code: err.code, reason: err.message }, 'DLMS push rejected'),
+        (e) => this.onPowerEvent(e),
       );
       await this.push.start();
     }
@@ -234,7 +249,7 @@ export class Edge {
             : {}),
         });
       }
-      this.health.set(m.id, new MeterHealth(m.id));
+      this.health.set(m.id, new MeterHealth(m.id, this.locations.get(m.id)));
       out.push({ id: m.id, intervalMs: Math.round(m.interval * 1000), reader });
     }
     return out;
@@ -285,7 +300,27 @@ export class Edge {
       source: 'dlms',
     };
     if (!validatePayload('reading', reading).ok) return;
+    const state = this.health.get(r.meterId)?.success(r.ts);
+    if (state) this.publisher.publishMeterState(state);
     this.publisher.enqueue(this.topics.reading(r.meterId), reading as unknown as Record<string, unknown>);
+    this.metrics.depth(this.outbox.stats().depth);
+  }
+
+  /** A pushed "last gasp" or power-up: a meter event, through the outbox like a reading. */
+  private onPowerEvent(e: PushedPowerEvent): void {
+    const event: MeterEvent = {
+      v: 1,
+      meter: e.meterId,
+      ts: e.ts,
+      kind: e.kind,
+      detail:
+        e.kind === 'power.failure'
+          ? 'DLMS standard event 1 (power down)'
+          : 'DLMS standard event 2 (power up)',
+    };
+    if (!validatePayload('event', event).ok) return;
+    this.opts.logger?.info({ meter: e.meterId, kind: e.kind, ts: e.ts }, 'DLMS power event');
+    this.publisher.enqueue(this.topics.event(e.meterId), event as unknown as Record<string, unknown>);
     this.metrics.depth(this.outbox.stats().depth);
   }
 

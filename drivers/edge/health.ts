@@ -1,9 +1,10 @@
-import type { MeterState } from '../../protocol/index.js';
+import type { MeterLocation, MeterState } from '../../protocol/index.js';
 
 /**
  * Per-meter health: last success and consecutive failures. A state message is due when the meter
  * changes between online and offline, and on every failure while offline (the failure count and
  * error are the operator's signal); successes while online change only `lastSuccess` in memory.
+ * The meter's configured location rides on every state, so the retained one always carries it.
  */
 export class MeterHealth {
   lastSuccess: string | null = null;
@@ -11,7 +12,10 @@ export class MeterHealth {
   lastError: string | undefined;
   private published = false;
 
-  constructor(readonly meter: string) {}
+  constructor(
+    readonly meter: string,
+    private readonly location?: MeterLocation,
+  ) {}
 
   /** Returns the state to publish, or null when nothing an operator cares about changed. */
   success(ts: string): MeterState | null {
@@ -39,6 +43,7 @@ export class MeterHealth {
       consecutiveFailures: this.consecutiveFailures,
     };
     if (this.lastError) s.error = this.lastError;
+    if (this.location) s.location = this.location;
     return s;
   }
 }
