@@ -68,6 +68,8 @@ export class DlmsMeter {
   expectedInvocationCounter = 0;
   /** The meter's own invocation counter for the APDUs it ciphers. */
   serverInvocationCounter = 0;
+  /** Supply present: a meter without it answers nobody (its last gasp is pushed, see DlmsSimulator). */
+  powered = true;
   /** Clock offset set by a client (ms), and time zone (minutes). */
   private clockOffset = 0;
   private timeZone = 0;

@@ -111,7 +111,7 @@ export class DlmsServer {
     serverSap: number,
   ): ServerAssociation | undefined {
     const meter = this.options.meters[meterIndex - 1];
-    if (!meter) return undefined;
+    if (!meter?.powered) return undefined;
     const key = `${meterIndex}/${clientSap}`;
     let a = map.get(key);
     if (!a) {
@@ -207,7 +207,7 @@ export class DlmsServer {
       const server = f.destination;
       const client = f.source;
       const meterIndex = server.upper;
-      if (!this.options.meters[meterIndex - 1]) return;
+      if (!this.options.meters[meterIndex - 1]?.powered) return;
       const key = `${meterIndex}/${client.upper}`;
       let link = links.get(key);
       if (!link) {

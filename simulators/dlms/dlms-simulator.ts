@@ -3,8 +3,10 @@ import type { SerialPort } from 'serialport';
 import { SimClock, type Clock } from '../model/clock.js';
 import { openSerialLine } from '../modbus/open-serial.js';
 import type { ProfileKind } from '../model/load-profile.js';
+import { SimulatorError } from '../errors.js';
 import { DlmsMeter } from './dlms-meter.js';
 import { DlmsServer, type DlmsFaults, type DlmsSimTransport } from './dlms-server.js';
+import { eventNotification, pushOnce } from './push-client.js';
 
 /**
  * `metergate simulate --dlms HOST:PORT`: N meters on one port. The default keys are the DLMS UA's
@@ -31,14 +33,22 @@ export interface DlmsSimulatorOptions {
   /** Fixed server challenge (replay tests only). */
   readonly challenge?: Uint8Array;
   readonly idPrefix?: string;
+  /**
+   * Where the meters push their power events (an edge's DLMS push listener): a meter whose supply
+   * is cut pushes its last gasp there, and its power-up when the supply comes back.
+   */
+  readonly push?: { readonly host: string; readonly port: number };
 }
 
 export class DlmsSimulator {
   readonly meters: DlmsMeter[];
   readonly server: DlmsServer;
   readonly clock: Clock;
+  private readonly push: DlmsSimulatorOptions['push'];
+  private invokeId = 0;
 
   constructor(o: DlmsSimulatorOptions) {
+    this.push = o.push;
     this.clock = o.clock ?? new SimClock();
     const start = this.clock.now();
     this.meters = Array.from(
@@ -90,5 +100,20 @@ export class DlmsSimulator {
 
   get port(): number {
     return this.server.port;
+  }
+
+  /**
+   * Cut (false) or restore (true) the supply of the meter `id`: unpowered, it answers no request;
+   * the change is pushed as the standard event (1 power down, 2 power up) when a push destination
+   * is set. Resolves when the push is written; a push that cannot be delivered rejects.
+   */
+  async setPower(id: string, on: boolean): Promise<void> {
+    const meter = this.meters.find((m) => m.options.id === id);
+    if (!meter) throw new SimulatorError('MG_ERR_SIM_STATE', `no DLMS meter ${id}`);
+    if (meter.powered === on) return;
+    meter.powered = on;
+    if (!this.push) return;
+    const apdu = eventNotification(meter, ++this.invokeId, on ? 'power-up' : 'power-down');
+    await pushOnce(this.push.host, this.push.port, this.meters.indexOf(meter) + 1, apdu);
   }
 }

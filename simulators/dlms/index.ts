@@ -14,4 +14,4 @@ export {
   DEFAULT_DLMS_PASSWORD,
   type DlmsSimulatorOptions,
 } from './dlms-simulator.js';
-export { pushNotification, pushOnce, PUSH_OBJECTS } from './push-client.js';
+export { eventNotification, pushNotification, pushOnce, PUSH_OBJECTS } from './push-client.js';
