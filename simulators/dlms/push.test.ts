@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DlmsPushListener, dlmsFromHex, pushValues, type PushEvent } from '../../drivers/index.js';
+import {
+  DlmsPushListener,
+  dlmsFromHex,
+  pushPowerEvent,
+  pushValues,
+  type PushEvent,
+} from '../../drivers/index.js';
 import { SimClock } from '../model/clock.js';
 import {
   DEFAULT_DLMS_KEYS,
   DlmsSimulator,
+  eventNotification,
   pushNotification,
   pushOnce,
   PUSH_OBJECTS,
@@ -50,4 +57,41 @@ describe('DLMS push', () => {
     expect(v['1-0:32.7.0']).toBeGreaterThan(200);
     expect(v['1-0:1.7.0']).toBeGreaterThanOrEqual(0);
   });
+
+  it('pushes the last gasp (event 1) when the supply is cut and power-up (event 2) when it returns', async () => {
+    const clock = new SimClock({ start: Date.parse('2026-04-01T21:00:00Z'), acceleration: 0 });
+    const events: PushEvent[] = [];
+    listener = new DlmsPushListener({ host: '127.0.0.1', port: 0, onEvent: (e) => events.push(e) });
+    await listener.start();
+    const sim = new DlmsSimulator({ meters: 2, clock, push: { host: '127.0.0.1', port: listener.port } });
+    await sim.setPower('dlms-002', false);
+    expect(sim.meters[1]!.powered).toBe(false);
+    clock.fastForward(90_000);
+    await sim.setPower('dlms-002', true);
+    // Unchanged supply: nothing pushed.
+    await sim.setPower('dlms-001', true);
+    const end = Date.now() + 5000;
+    while (events.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(events.map((e) => [e.sourceWPort, pushPowerEvent(e.body, PUSH_OBJECTS), e.time])).toEqual([
+      [2, 'power.failure', Date.parse('2026-04-01T21:00:00Z')],
+      [2, 'power.restored', Date.parse('2026-04-01T21:01:30Z')],
+    ]);
+    // The last gasp's values: the index as it stands, no power, no voltage.
+    const gasp = pushValues(events[0]!.body, PUSH_OBJECTS);
+    expect(gasp['1-0:1.7.0']).toBe(0);
+    expect(gasp['1-0:32.7.0']).toBe(0);
+    expect(gasp['1-0:1.8.0']).toBeGreaterThan(0);
+    // A data push carries no event; an event push of another code is none of these.
+    expect(pushPowerEvent(pushValuesBody(sim), PUSH_OBJECTS)).toBeUndefined();
+    expect(pushPowerEvent(eventBody(sim, 'power-up'), [])).toBeUndefined();
+  });
 });
+
+function decodedBody(apdu: Uint8Array) {
+  const bodies: PushEvent[] = [];
+  new DlmsPushListener({ onEvent: (e) => bodies.push(e) }).handle(1, 102, apdu);
+  return bodies[0]!.body;
+}
+const pushValuesBody = (sim: DlmsSimulator) => decodedBody(pushNotification(sim.meters[0]!, 1));
+const eventBody = (sim: DlmsSimulator, e: 'power-up' | 'power-down') =>
+  decodedBody(eventNotification(sim.meters[0]!, 1, e));
