@@ -42,7 +42,8 @@ export function registerEdgeCommands(program: Command, ctx: CliContext): void {
           mosquittoEdgeAcl({
             username: config.broker.username ?? config.edgeId,
             edgeId: config.edgeId,
-            meterIds: config.meters.map((m) => m.id),
+            // Pushing DLMS meters publish too (readings, state, their power events).
+            meterIds: [...config.meters, ...(config.dlmsPush?.meters ?? [])].map((m) => m.id),
             topics: new TopicScheme(config.broker.prefix),
           }),
         );
