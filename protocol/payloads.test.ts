@@ -170,4 +170,21 @@ describe('other payload kinds reject bad input', () => {
     );
     expectReject('cmd.relay', withField(GOOD['cmd.relay'] as object, 'relay', 'off'), /\/relay/);
   });
+
+  it('power events and a meter state with its location', () => {
+    for (const kind of ['power.failure', 'power.restored'])
+      expect(validatePayload('event', { ...(GOOD.event as object), kind })).toMatchObject({ ok: true });
+    const location = { lat: 33.95, lon: -6.87, commune: 'Hay Riad', transformer: 'T-1', feeder: 'F-1' };
+    expect(decodePayload('state', withField(GOOD.state as object, 'location', location))).toMatchObject({
+      ok: true,
+      value: { location },
+    });
+    const bad = (l: object) => withField(GOOD.state as object, 'location', { ...location, ...l });
+    expectReject('state', bad({ lat: 91 }), /\/location\/lat/);
+    expectReject('state', bad({ lon: -180.5 }), /\/location\/lon/);
+    expectReject('state', bad({ transformer: 'T 1' }), /\/location\/transformer/);
+    expectReject('state', bad({ address: 'x'.repeat(201) }), /\/location\/address/);
+    expectReject('state', bad({ lng: 1 }), /\/location\/lng/);
+    expectReject('state', withField(GOOD.state as object, 'location', { lat: 33.95 }), /\/location\/lon/);
+  });
 });
