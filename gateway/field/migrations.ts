@@ -141,6 +141,8 @@ ALTER TABLE field_work_orders ADD CONSTRAINT field_work_orders_meter_or_request
 CREATE UNIQUE INDEX field_work_orders_live_request ON field_work_orders (tracking_number)
   WHERE tracking_number IS NOT NULL AND status <> 'cancelled';
 CREATE INDEX field_work_orders_lon_lat ON field_work_orders (lon, lat) WHERE lon IS NOT NULL;
+-- The map places a claim that names no meter at its customer's connection point.
+CREATE INDEX field_points_customer ON field_points (customer_id);
 -- Work orders of existing meters take the meter's place.
 UPDATE field_work_orders w SET lat = p.lat, lon = p.lon, address = p.address, customer_id = p.customer_id
   FROM field_points p WHERE p.meter_id = w.meter_id`,
