@@ -120,6 +120,22 @@ function channels(notify: NotifySettings, env: NodeJS.ProcessEnv): NotificationC
 }
 
 /**
+ * A connection request filed in the agency opens an installation work order in the same
+ * transaction; the work order taken up or completed moves the request forward (and the customer gets
+ * the status SMS). Wired here because the customers domain may not import the field domain.
+ */
+export function linkConnectionRequests(
+  agency: Pick<AgencyFeature, 'cases'>,
+  field: Pick<FieldFeature, 'workOrders'>,
+): void {
+  agency.cases.onConnectionRequest((tx, request) => field.workOrders.openForRequest(tx, request));
+  field.workOrders.useRequests({
+    findConnectionRequest: (tn) => agency.cases.findConnectionRequest(tn),
+    advance: (tx, tn, status, note) => agency.cases.advance(tx, tn, status, 'field', note),
+  });
+}
+
+/**
  * Vending with remote token delivery, the anomaly store and API, consumption comparison, estimation
  * and regularisation, customer self-readings, notifications (webhook always; SMS and e-mail when
  * configured), exports, the dashboards' API and /metrics — each constructed once, its dependencies
@@ -302,6 +318,7 @@ export async function composeDomains(c: {
     (f) => f.stop(),
   );
   features.push(...field.plugins);
+  linkConnectionRequests(agency, field);
 
   features.push(
     { plugin: exportsPlugin, options: { rollups } },

@@ -92,4 +92,16 @@ export const FIELD_ERRORS = defineErrors({
     ar: 'مؤشر النزع {index} أقل من آخر مؤشر معروف للعداد القديم ({previous}).',
     en: 'Final index {index} is below the old meter’s last known index ({previous}).',
   },
+  MG_ERR_FIELD_UNKNOWN_REQUEST: {
+    status: 404,
+    fr: 'Aucune demande de raccordement ouverte sous le numéro {trackingNumber}.',
+    ar: 'لا يوجد طلب ربط مفتوح بالرقم {trackingNumber}.',
+    en: 'No open connection request under number {trackingNumber}.',
+  },
+  MG_ERR_FIELD_REQUEST_HAS_WORK_ORDER: {
+    status: 409,
+    fr: 'La demande {trackingNumber} a déjà un ordre de travail en cours.',
+    ar: 'للطلب {trackingNumber} أمر عمل جارٍ بالفعل.',
+    en: 'Request {trackingNumber} already has a live work order.',
+  },
 });

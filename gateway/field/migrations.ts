@@ -133,4 +133,29 @@ CREATE TABLE field_meter_power (
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
   },
+  {
+    // An installation asked for in the agency has no meter yet (the installer names it on completion)
+    // but a place: the address, and the position when the customer gave one. The work order keeps
+    // the request's tracking number; at most one live work order per request.
+    id: 'field-0005-work-order-requests',
+    sql: `
+ALTER TABLE field_work_orders ALTER COLUMN meter_id DROP NOT NULL;
+ALTER TABLE field_work_orders ADD COLUMN tracking_number text;
+ALTER TABLE field_work_orders ADD COLUMN customer_id text;
+ALTER TABLE field_work_orders ADD COLUMN address text;
+ALTER TABLE field_work_orders ADD COLUMN lat double precision CHECK (lat BETWEEN -90 AND 90);
+ALTER TABLE field_work_orders ADD COLUMN lon double precision CHECK (lon BETWEEN -180 AND 180);
+ALTER TABLE field_work_orders ADD CONSTRAINT field_work_orders_place
+  CHECK ((lat IS NULL) = (lon IS NULL));
+ALTER TABLE field_work_orders ADD CONSTRAINT field_work_orders_meter_or_request
+  CHECK (meter_id IS NOT NULL OR kind = 'installation');
+CREATE UNIQUE INDEX field_work_orders_live_request ON field_work_orders (tracking_number)
+  WHERE tracking_number IS NOT NULL AND status <> 'cancelled';
+CREATE INDEX field_work_orders_lon_lat ON field_work_orders (lon, lat) WHERE lon IS NOT NULL;
+-- The map places a claim that names no meter at its customer's connection point.
+CREATE INDEX field_points_customer ON field_points (customer_id);
+-- Work orders of existing meters take the meter's place.
+UPDATE field_work_orders w SET lat = p.lat, lon = p.lon, address = p.address, customer_id = p.customer_id
+  FROM field_points p WHERE p.meter_id = w.meter_id`,
+  },
 ];

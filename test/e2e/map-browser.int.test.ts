@@ -2,8 +2,9 @@
  * Issue 26, the map page in Chromium against the real demo (`metergate demo`: simulated fleet laid
  * over a Rabat district, PGlite, in-process jobs): every meter of the district is on the map (the
  * counts of the bubbles and dots add up to the meters the API lists), a transformer cut through the
- * simulator shows as an open outage, searching a meter and clicking its dot opens the meter's page,
- * and the page logs no error. Screenshots in French, Arabic and at phone size land in
+ * simulator shows as an open outage, an installation work order shows at its place and the agency's
+ * cases layer switches on, searching a meter and clicking its dot opens the meter's page, and the
+ * page logs no error. Screenshots in French, Arabic and at phone size land in
  * test-artifacts/dashboards/. Waits are bounded for liveness only (no timed assertion).
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -134,6 +135,25 @@ describe('the network map page, in Chromium on the demo', () => {
     expect(await line.textContent()).toContain(transformer);
     await page.locator('.leaflet-marker-pane .mg-transformer.mg-outage').first().waitFor();
     await screenshot(page, 'map-fr', false);
+
+    // Work orders at their place (an installation with no connection point yet, placed by position)
+    // and the agency's open claims and connection requests, each a switchable layer.
+    const [lon, lat] = live[0]!.geometry.coordinates;
+    const installation = await postJson(`${url}/api/work-orders`, adminKey, {
+      kind: 'installation',
+      meter: 'NEW-MAP-1',
+      address: '1 rue de la Pose',
+      lat,
+      lon,
+    });
+    expect(installation.status).toBe(201);
+    await page.locator('input[data-layer="workOrders"]').check();
+    await page.locator('.leaflet-marker-pane .mg-workorder').first().waitFor();
+    const casesLayer = page.waitForResponse(
+      (r) => r.url().includes('/api/map/cases?bbox=') && r.status() === 200,
+    );
+    await page.getByRole('checkbox', { name: 'Réclamations et demandes de raccordement' }).check();
+    await casesLayer;
 
     // Arabic, right to left.
     await page.getByRole('button', { name: 'العربية' }).click();

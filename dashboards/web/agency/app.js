@@ -548,7 +548,13 @@ async function casesView(/** @type {'claims'|'requests'} */ kind) {
         onsubmit: async (/** @type {Event} */ e) => {
           e.preventDefault();
           const data = new FormData();
-          for (const [k, v] of Object.entries(formValues(form))) data.append(k, v);
+          const { address, lat, lon, ...fields } = formValues(form);
+          for (const [k, v] of Object.entries(fields)) data.append(k, v);
+          // A connection request's place travels in details (lat and lon as numbers, both or neither).
+          if (kind === 'requests' && (address || lat || lon)) {
+            const place = { address, ...(lat || lon ? { lat: Number(lat), lon: Number(lon) } : {}) };
+            data.append('details', JSON.stringify(place));
+          }
           const files = /** @type {HTMLInputElement} */ (form.attachments).files ?? [];
           for (const f of files) data.append('attachments', f, f.name);
           const r = await api('POST', `/api/agency/${kind}`, data);
@@ -572,6 +578,15 @@ async function casesView(/** @type {'claims'|'requests'} */ kind) {
       ),
       row('meter', t('meter'), h('input', { dir: 'ltr' })),
       kind === 'claims' && row('token', t('token'), h('input', { dir: 'ltr', inputmode: 'numeric' })),
+      kind === 'requests' && row('address', t('connectionAddress'), h('input', { maxlength: 500 })),
+      kind === 'requests' &&
+        row('lat', t('latitude'), h('input', { type: 'number', step: 'any', min: -90, max: 90, dir: 'ltr' })),
+      kind === 'requests' &&
+        row(
+          'lon',
+          t('longitude'),
+          h('input', { type: 'number', step: 'any', min: -180, max: 180, dir: 'ltr' }),
+        ),
       row(
         'attachments',
         t('attachments'),

@@ -2,8 +2,8 @@
 /* global clearInterval, location, setInterval */
 /**
  * The network on a map (issue 26): every connection point coloured by its state, grouped in bubbles
- * whose counts add up to the meters in view; layers for transformers, open outages, open work orders
- * and today's recharge round; search by meter, customer or address; a click opens the meter's page.
+ * whose counts add up to the meters in view; layers for transformers, open outages, open work orders,
+ * the agency's open claims and connection requests, and today's recharge round; search by meter, customer or address; a click opens the meter's page.
  * The basemap is Natural Earth's boundaries shipped with the gateway (no internet needed); a
  * utility's tile server goes on top when `METERGATE_MAP_TILE_URL` is set. The page never holds more
  * than POINT_LIMIT meters: a wide view shows the gateway's grid counts (lib/map-data.js).
@@ -30,7 +30,7 @@ const FALLBACK_CENTER = [33.97, -6.85];
 /** Colours and outages are re-read this often while the page is open. */
 const REFRESH_MS = 15_000;
 
-/** @typedef {{ meters: boolean, transformers: boolean, outages: boolean, workOrders: boolean, recharge: boolean, tiles: boolean }} Layers */
+/** @typedef {{ meters: boolean, transformers: boolean, outages: boolean, workOrders: boolean, cases: boolean, recharge: boolean, tiles: boolean }} Layers */
 /** @typedef {{ id: string, transformer: string, feeder: string|null, meters: string[], customers: string[], startedAt: string }} Outage */
 
 const meterHref = (/** @type {string} */ id) => `#/meter/${encodeURIComponent(id)}`;
@@ -48,6 +48,7 @@ export function MapView() {
       transformers: true,
       outages: true,
       workOrders: false,
+      cases: false,
       recharge: false,
       tiles: true,
     }),
@@ -84,6 +85,7 @@ export function MapView() {
           transformers: group(),
           outages: group(),
           workOrders: group(),
+          cases: group(),
           recharge: group(),
           tiles: config.tileUrl
             ? L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution ?? '' })
@@ -102,7 +104,10 @@ export function MapView() {
             { padding: [24, 24], maxZoom: 17 },
           );
         } else map.setView(FALLBACK_CENTER, 12);
-        map.on('moveend', () => drawMeters());
+        map.on('moveend', () => {
+          drawMeters();
+          drawCases();
+        });
         setReady(true);
       })
       .catch((e) => alive && setError(String(e.message)));
@@ -226,12 +231,19 @@ export function MapView() {
       if (on.workOrders) {
         const wo = await api('/api/map/work-orders');
         for (const w of wo.workOrders) {
-          L.marker([w.lat, w.lon], {
+          // An installation asked for in the agency has no meter until the installer names it.
+          const marker = L.marker([w.lat, w.lon], {
             icon: tagIcon(L, 'mg-workorder'),
-            title: t('map.workOrderTitle', { id: w.id, kind: w.kind, meter: w.meter }),
-          })
-            .on('click', () => (location.hash = meterHref(w.meter)))
-            .addTo(m.current.workOrders);
+            title: w.meter
+              ? t('map.workOrderTitle', { id: w.id, kind: w.kind, meter: w.meter })
+              : t('map.workOrderRequestTitle', {
+                  id: w.id,
+                  kind: w.kind,
+                  trackingNumber: w.trackingNumber ?? '',
+                }),
+          });
+          if (w.meter) marker.on('click', () => (location.hash = meterHref(w.meter)));
+          marker.addTo(m.current.workOrders);
         }
       }
       m.current.recharge.clearLayers();
@@ -255,6 +267,42 @@ export function MapView() {
     }
   }
 
+  /** The agency's open claims (at the claimant's meter) and connection requests (at their place) in view. */
+  async function drawCases() {
+    const { map, libs, cases } = m.current;
+    if (!map) return;
+    if (!layersRef.current.cases) return cases.clearLayers();
+    const b = map.getBounds();
+    const bbox = bboxParam({
+      west: b.getWest(),
+      south: b.getSouth(),
+      east: b.getEast(),
+      north: b.getNorth(),
+    });
+    try {
+      const fc = await api(`/api/map/cases?bbox=${bbox}`);
+      if (!m.current.map) return;
+      const { L } = libs;
+      cases.clearLayers();
+      for (const f of fc.features) {
+        const [lon, lat] = f.geometry.coordinates;
+        const p = f.properties;
+        const claim = p.kind === 'claim';
+        const marker = L.marker([lat, lon], {
+          icon: tagIcon(L, `mg-case ${claim ? 'mg-claim' : 'mg-connection'}`, claim ? '' : '+'),
+          title: claim
+            ? t('map.claimTitle', { id: p.id, category: p.category, status: p.status })
+            : t('map.connectionTitle', { id: p.id, address: p.address ?? '' }),
+          zIndexOffset: 700,
+        });
+        if (p.meter) marker.on('click', () => (location.hash = meterHref(p.meter)));
+        marker.addTo(cases);
+      }
+    } catch (/** @type {any} */ e) {
+      setError(String(e.message));
+    }
+  }
+
   // Layers switched: redraw; and re-read colours and outages while the page stays open.
   useEffect(() => {
     if (!ready) return;
@@ -265,9 +313,11 @@ export function MapView() {
     }
     drawMeters();
     drawNetwork();
+    drawCases();
     const timer = setInterval(() => {
       drawMeters();
       drawNetwork();
+      drawCases();
     }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [ready, layers]);
@@ -295,6 +345,7 @@ export function MapView() {
     ['transformers', 'map.layer.transformers'],
     ['outages', 'map.layer.outages'],
     ['workOrders', 'map.layer.workOrders'],
+    ['cases', 'map.layer.cases'],
     ['recharge', 'map.layer.recharge'],
   ];
   if (tileUrl) layerNames.push(['tiles', 'map.layer.tiles']);

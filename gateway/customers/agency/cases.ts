@@ -51,6 +51,42 @@ export interface NewCase {
   details?: Record<string, string | number | boolean>;
 }
 
+/** A filed connection request as another domain sees it: who asks, and where to connect. */
+export interface FiledConnectionRequest {
+  trackingNumber: string;
+  customerId: string;
+  address: string | null;
+  lat?: number;
+  lon?: number;
+  subject?: string;
+}
+
+/**
+ * Called inside the filing's transaction when a connection request is filed (the field domain opens
+ * its installation work order there; the composition root wires it). A throw files nothing.
+ */
+export type ConnectionRequested = (tx: SqlExecutor, request: FiledConnectionRequest) => Promise<unknown>;
+
+/**
+ * Where a connection is asked for: `details.address` (required) and, optionally, the position
+ * `details.lat` and `details.lon` (WGS 84, both or neither). Anything else is refused, nothing stored.
+ */
+export function connectionPlace(details: NewCase['details']): {
+  address: string;
+  lat?: number;
+  lon?: number;
+} {
+  const bad = (field: string) =>
+    new GatewayError('MG_ERR_AGENCY_BAD_INPUT', { params: { reason: `/details/${field}` } });
+  const address = details?.address;
+  if (typeof address !== 'string' || !address.trim()) throw bad('address');
+  const { lat, lon } = details ?? {};
+  if (lat === undefined && lon === undefined) return { address: address.trim() };
+  if (typeof lat !== 'number' || !Number.isFinite(lat) || Math.abs(lat) > 90) throw bad('lat');
+  if (typeof lon !== 'number' || !Number.isFinite(lon) || Math.abs(lon) > 180) throw bad('lon');
+  return { address: address.trim(), lat, lon };
+}
+
 export interface CaseSummary {
   trackingNumber: string;
   kind: CaseKind;
@@ -85,9 +121,16 @@ const SUMMARY = `tracking_number AS "trackingNumber", kind, category, subject, s
 type Row = Omit<CaseSummary, 'overdue' | 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
 
 export class CaseDesk {
+  private connectionRequested: ConnectionRequested | undefined;
+
   constructor(
     private readonly o: { db: SqlDatabase; send: SendMessage; agencyUrl: string; now: () => Date },
   ) {}
+
+  /** What a filed connection request sets going (the composition root: an installation work order). */
+  onConnectionRequest(hook: ConnectionRequested): void {
+    this.connectionRequested = hook;
+  }
 
   private today(): string {
     return this.o.now().toISOString().slice(0, 10);
@@ -109,6 +152,8 @@ export class CaseDesk {
     const target = days[c.category];
     if (target === undefined)
       throw new GatewayError('MG_ERR_AGENCY_BAD_INPUT', { params: { reason: `category ${c.category}` } });
+    const connection = c.kind === 'request' && c.category === 'connection';
+    const place = connection ? connectionPlace(c.details) : undefined;
     const now = this.o.now();
     const trackingNumber = await this.o.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ n: string }>(`SELECT nextval('agency_case_seq')::text AS n`);
@@ -134,6 +179,8 @@ export class CaseDesk {
       );
       await this.event(tx, tn, 'submitted', 'customer', null, now);
       for (const f of files) await this.storeAttachment(tx, tn, f);
+      if (place && this.connectionRequested)
+        await this.connectionRequested(tx, { trackingNumber: tn, customerId, subject: c.subject, ...place });
       return tn;
     });
     return this.detail(trackingNumber);
@@ -270,36 +317,85 @@ export class CaseDesk {
     return { ...rows[0], content: Buffer.from(rows[0].content) };
   }
 
+  /** An open connection request (for the field domain's installation work orders). */
+  async findConnectionRequest(tn: string): Promise<FiledConnectionRequest | undefined> {
+    const { rows } = await this.o.db.query<{
+      customerId: string;
+      subject: string;
+      details: NewCase['details'];
+    }>(
+      `SELECT customer_id AS "customerId", subject, details FROM agency_cases
+        WHERE tracking_number = $1 AND kind = 'request' AND category = 'connection'
+          AND status NOT IN ('resolved', 'rejected')`,
+      [tn],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const d = row.details ?? {};
+    const pos = typeof d.lat === 'number' && typeof d.lon === 'number' ? { lat: d.lat, lon: d.lon } : {};
+    const address = typeof d.address === 'string' ? d.address : null;
+    return { trackingNumber: tn, customerId: row.customerId, subject: row.subject, address, ...pos };
+  }
+
+  /**
+   * Moves a case forward inside `tx` (locked while it moves); a case already there or beyond stays
+   * as it is (`tell` absent). `tell` sends the customer's status SMS: call it after the commit.
+   */
+  private async forward(
+    tx: SqlExecutor,
+    tn: string,
+    status: CaseStatus,
+    actor: string,
+    note: string | null,
+    smsNote: boolean,
+  ): Promise<{ from: CaseStatus; tell?: () => Promise<void> }> {
+    const { rows } = await tx.query<{ status: CaseStatus; customerId: string }>(
+      `SELECT status, customer_id AS "customerId" FROM agency_cases WHERE tracking_number = $1 FOR UPDATE`,
+      [tn],
+    );
+    const current = rows[0];
+    if (!current) throw new GatewayError('MG_ERR_AGENCY_NOT_FOUND', { params: { what: tn } });
+    if (RANK[status] <= RANK[current.status]) return { from: current.status };
+    const now = this.o.now();
+    await tx.query(`UPDATE agency_cases SET status = $2, updated_at = $3 WHERE tracking_number = $1`, [
+      tn,
+      status,
+      now,
+    ]);
+    await this.event(tx, tn, status, actor, note, now);
+    const tell = () =>
+      this.notify(
+        current.customerId,
+        tn,
+        'agency_case_update',
+        (lang) => ({ status: STATUS_LABELS[status]![lang], note: note && smsNote ? `${note} ` : '' }),
+        `case:${tn}:${status}`,
+      );
+    return { from: current.status, tell };
+  }
+
   /** The operator moves a case forward (never back); the customer is told by SMS. */
   async move(tn: string, status: CaseStatus, actor: string, note?: string): Promise<CaseDetail> {
-    const now = this.o.now();
-    const current = await this.detail(tn);
-    if (RANK[status] <= RANK[current.status])
-      throw new GatewayError('MG_ERR_AGENCY_BAD_TRANSITION', {
-        params: { from: current.status, to: status },
-      });
-    await this.o.db.transaction(async (tx) => {
-      const r = await tx.query(
-        `UPDATE agency_cases SET status = $2, updated_at = $3 WHERE tracking_number = $1 AND status = $4`,
-        [tn, status, now, current.status],
-      );
-      if (r.rowCount === 0)
-        throw new GatewayError('MG_ERR_AGENCY_BAD_TRANSITION', {
-          params: { from: current.status, to: status },
-        });
-      await this.event(tx, tn, status, actor, note ?? null, now);
-    });
-    await this.notify(
-      current.customerId,
-      tn,
-      'agency_case_update',
-      (lang) => ({
-        status: STATUS_LABELS[status]![lang],
-        note: note ? `${note} ` : '',
-      }),
-      `case:${tn}:${status}`,
-    );
+    const step = await this.o.db.transaction((tx) => this.forward(tx, tn, status, actor, note ?? null, true));
+    if (!step.tell)
+      throw new GatewayError('MG_ERR_AGENCY_BAD_TRANSITION', { params: { from: step.from, to: status } });
+    await step.tell();
     return this.detail(tn);
+  }
+
+  /**
+   * Another domain's work moves a case inside that domain's transaction (a work order taken up or
+   * completed): forward only, a case already there or closed stays. The note goes to the history,
+   * not into the SMS (it is not in the customer's language). Returns the SMS to send after commit.
+   */
+  async advance(
+    tx: SqlExecutor,
+    tn: string,
+    status: 'in-progress' | 'resolved',
+    actor: string,
+    note: string,
+  ): Promise<(() => Promise<void>) | undefined> {
+    return (await this.forward(tx, tn, status, actor, note, false)).tell;
   }
 
   async addMessage(

@@ -56,7 +56,7 @@ const RequestBody = Type.Object(
         {
           maxProperties: 20,
           description:
-            'string (≤ 500), number or boolean values: e.g. address, instalments, deferUntil, newMobile',
+            'string (≤ 500), number or boolean values: e.g. address, instalments, deferUntil, newMobile. A connection request needs address and may give its position, lat and lon (numbers, WGS 84, both or neither); it opens an installation work order',
         },
       ),
     ),

@@ -146,22 +146,33 @@ export async function searchPoints(db: SqlExecutor, q: string, limit = 20): Prom
   return rows;
 }
 
-/** Open work orders (installations from the agency's connection requests included) at their meter. */
-export async function openWorkOrders(
-  db: SqlExecutor,
-): Promise<{ id: string; kind: string; status: string; meter: string; lon: number; lat: number }[]> {
+/** Open work orders (installations from the agency's connection requests included) at their place. */
+export async function openWorkOrders(db: SqlExecutor): Promise<
+  {
+    id: string;
+    kind: string;
+    status: string;
+    meter: string | null;
+    trackingNumber: string | null;
+    lon: number;
+    lat: number;
+  }[]
+> {
   const { rows } = await db.query<{
     id: string;
     kind: string;
     status: string;
-    meter: string;
+    meter: string | null;
+    trackingNumber: string | null;
     lon: number;
     lat: number;
   }>(
-    `SELECT w.id::text AS id, w.kind, w.status, w.meter_id AS meter, p.lon, p.lat
-       FROM field_work_orders w JOIN field_points p ON p.meter_id = w.meter_id
-      WHERE w.status NOT IN ('completed', 'cancelled')
-      ORDER BY w.id LIMIT 2000`,
+    `SELECT * FROM (
+       SELECT w.id::text AS id, w.kind, w.status, w.meter_id AS meter, w.tracking_number AS "trackingNumber",
+              coalesce(w.lon, p.lon) AS lon, coalesce(w.lat, p.lat) AS lat
+         FROM field_work_orders w LEFT JOIN field_points p ON w.lat IS NULL AND p.meter_id = w.meter_id
+        WHERE w.status NOT IN ('completed', 'cancelled')) located
+      WHERE lat IS NOT NULL ORDER BY id::bigint LIMIT 2000`,
   );
   return rows;
 }

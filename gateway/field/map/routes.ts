@@ -2,6 +2,7 @@ import { Type, type TLiteral } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorAnswerSchema, invalidRequest, type SqlExecutor } from '../../platform/index.js';
 import { basemapTopology } from './basemap.js';
+import { CASE_LAYER_KINDS, caseFeaturesJson } from './case-layer.js';
 import { clusterSnapshot, MapIndex, snapshotBounds } from './map-index.js';
 import {
   DEFAULT_CLUSTER_CELLS,
@@ -266,7 +267,8 @@ export const mapPlugin: FastifyPluginAsyncTypebox<MapPluginOptions> = async (app
     {
       config: { roles: ['operator'] },
       schema: {
-        summary: 'open work orders (installations, exchanges, disconnections, inspections) at their meter',
+        summary:
+          'open work orders (installations, exchanges, disconnections, inspections) at their place: the meter’s, or the address of an agency connection request',
         tags: ['field'],
         response: {
           200: Type.Object({
@@ -275,7 +277,8 @@ export const mapPlugin: FastifyPluginAsyncTypebox<MapPluginOptions> = async (app
                 id: Type.String(),
                 kind: Type.String(),
                 status: Type.String(),
-                meter: Type.String(),
+                meter: Nullable(Type.String()),
+                trackingNumber: Nullable(Type.String()),
                 lon: Type.Number(),
                 lat: Type.Number(),
               }),
@@ -285,6 +288,60 @@ export const mapPlugin: FastifyPluginAsyncTypebox<MapPluginOptions> = async (app
       },
     },
     async () => ({ workOrders: await openWorkOrders(options.db) }),
+  );
+
+  app.get(
+    '/api/map/cases',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary:
+          'the agency’s open claims (at the claimant’s meter) and open connection requests (at their address’s position, with their installation work order) inside a bbox, as GeoJSON Points',
+        tags: ['field'],
+        querystring: Type.Object(
+          {
+            bbox: Type.String({ maxLength: 200, description: 'minLon,minLat,maxLon,maxLat (WGS 84)' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            type: Type.Literal('FeatureCollection'),
+            features: Type.Array(
+              Type.Object({
+                type: Type.Literal('Feature'),
+                geometry: Type.Object({
+                  type: Type.Literal('Point'),
+                  coordinates: Type.Array(Type.Number(), {
+                    minItems: 2,
+                    maxItems: 2,
+                    description: '[lon, lat] WGS 84',
+                  }),
+                }),
+                properties: Type.Object({
+                  id: Type.String({ description: 'the tracking number (RC-… claim, DM-… request)' }),
+                  kind: Type.Union(CASE_LAYER_KINDS.map((k) => Type.Literal(k))),
+                  category: Type.String(),
+                  status: Type.String({ description: 'the case’s status in the agency' }),
+                  subject: Type.String(),
+                  targetDate: Type.String({ format: 'date' }),
+                  meter: Nullable(Type.String()),
+                  address: Nullable(Type.String()),
+                  workOrder: Nullable(Type.String()),
+                  workOrderStatus: Nullable(Type.String()),
+                }),
+              }),
+            ),
+          }),
+          400: ErrorAnswerSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const doc = await caseFeaturesJson(options.db, parseBbox(request.query.bbox));
+      // Built by the database in the shape above: sent as it is (see /api/map/meters).
+      return reply.type('application/geo+json; charset=utf-8').send(doc as never);
+    },
   );
 
   app.get(

@@ -9,7 +9,7 @@ import {
   type MessageOutbox,
   type SqlDatabase,
 } from '../../platform/index.js';
-import { FieldFeature } from '../field-feature.js';
+import { FieldFeature, type FieldPlugin } from '../field-feature.js';
 import type { PointInput } from '../locations/location-import.js';
 
 const inject = (app: FastifyInstance, request: InjectOptions) => app.inject(request);
@@ -32,7 +32,12 @@ export interface FieldWorld {
  * behind the auth plugin, and an admin and an operator key. `seed` runs before the feature starts.
  */
 export async function fieldWorld(
-  options: { outbox?: (db: SqlDatabase) => MessageOutbox; seed?: (db: SqlDatabase) => Promise<void> } = {},
+  options: {
+    outbox?: (db: SqlDatabase) => MessageOutbox;
+    seed?: (db: SqlDatabase) => Promise<void>;
+    /** Other domains' routes beside the field's (e.g. the agency's), given the started feature. */
+    plugins?: (db: SqlDatabase, field: FieldFeature) => Promise<FieldPlugin[]>;
+  } = {},
 ): Promise<FieldWorld> {
   const db = await new PgliteDatabase().start();
   await runMigrations(db, [...READINGS_MIGRATIONS, ...NOTIFY_MIGRATIONS]);
@@ -50,7 +55,8 @@ export async function fieldWorld(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   await app.register(authPlugin, { db, rateLimit: false });
-  for (const p of field.plugins) await app.register(p.plugin, p.options);
+  for (const p of [...field.plugins, ...((await options.plugins?.(db, field)) ?? [])])
+    await app.register(p.plugin, p.options);
   await app.ready();
   const keys = {
     admin: (await createApiKey(db, { role: 'admin' })).key,

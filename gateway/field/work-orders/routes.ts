@@ -12,9 +12,20 @@ const WorkOrderBody = Type.Object({
   id: Type.String(),
   kind: Type.String(),
   status: Type.String(),
-  meter: Type.String(),
+  meter: Type.Union([Type.String(), Type.Null()], {
+    description: 'null for an installation asked for in the agency until the installer names the meter',
+  }),
   newMeter: Type.Union([Type.String(), Type.Null()]),
   assignee: Type.Union([Type.String(), Type.Null()]),
+  trackingNumber: Type.Union([Type.String(), Type.Null()], {
+    description: 'the agency request (DM-…) this work order answers',
+  }),
+  customerId: Type.Union([Type.String(), Type.Null()]),
+  address: Type.Union([Type.String(), Type.Null()]),
+  lat: Type.Union([Type.Number(), Type.Null()], {
+    description: 'WGS 84; the meter’s point or the request’s',
+  }),
+  lon: Type.Union([Type.Number(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Type.String({ format: 'date-time' }),
   completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -22,6 +33,21 @@ const WorkOrderBody = Type.Object({
 const Index = Type.Number({ minimum: 0, maximum: 1e12 });
 const When = Type.String({ maxLength: 40, format: 'date-time' });
 const Params = Type.Object({ id: Type.String({ maxLength: 20 }) });
+const Lat = Type.Number({ minimum: -90, maximum: 90, description: 'WGS 84 latitude' });
+const Lon = Type.Number({ minimum: -180, maximum: 180, description: 'WGS 84 longitude' });
+const TrackingNumber = Type.String({
+  pattern: '^DM-\\d{4}-\\d{6}$',
+  description: 'an agency request (DM-YYYY-NNNNNN)',
+});
+
+/** Both coordinates or neither. */
+function bothOrNeither(b: { lat?: number; lon?: number }): void {
+  if ((b.lat === undefined) !== (b.lon === undefined))
+    throw invalidRequest({
+      field: b.lat === undefined ? 'body/lat' : 'body/lon',
+      reason: 'lat and lon go together',
+    });
+}
 const Errors = {
   400: ErrorAnswerSchema,
   404: ErrorAnswerSchema,
@@ -43,12 +69,21 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       config: { roles: ['operator'] },
       schema: {
         summary:
-          'create a work order; an exchange with both indexes and its time is recorded as completed (the contract register continues)',
+          'create a work order (at its meter’s place, or at the given address and position); an installation may answer an agency connection request (trackingNumber, no meter); an exchange with both indexes and its time is recorded as completed',
         tags: ['field'],
         body: Type.Object(
           {
             kind: Type.Union(WORK_ORDER_KINDS.map((k) => Type.Literal(k))),
-            meter: Type.String({ pattern: ID_PATTERN }),
+            meter: Type.Optional(
+              Type.String({
+                pattern: ID_PATTERN,
+                description: 'required, except for an installation answering trackingNumber',
+              }),
+            ),
+            trackingNumber: Type.Optional(TrackingNumber),
+            address: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+            lat: Type.Optional(Lat),
+            lon: Type.Optional(Lon),
             assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             newMeter: Type.Optional(Type.String({ pattern: ID_PATTERN })),
             oldFinalIndex: Type.Optional(Index),
@@ -74,9 +109,20 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       }
       if (b.kind === 'exchange' && !b.newMeter)
         throw invalidRequest({ field: 'body/newMeter', reason: 'required for an exchange' });
+      if (!b.meter && !b.trackingNumber)
+        throw invalidRequest({
+          field: 'body/meter',
+          reason: 'required (or trackingNumber for an installation)',
+        });
+      bothOrNeither(b);
       const wo = await options.workOrders.create({
         kind: b.kind,
-        meter: b.meter,
+        ...(b.meter ? { meter: b.meter } : {}),
+        ...(b.trackingNumber ? { trackingNumber: b.trackingNumber } : {}),
+        place: {
+          ...(b.address ? { address: b.address } : {}),
+          ...(b.lat !== undefined && b.lon !== undefined ? { lat: b.lat, lon: b.lon } : {}),
+        },
         ...(b.assignee ? { assignee: b.assignee } : {}),
         ...(b.note ? { details: { note: b.note } } : {}),
         exchange: {
@@ -101,6 +147,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
           {
             status: Type.Optional(Type.Union(WORK_ORDER_STATUSES.map((s) => Type.Literal(s)))),
             meter: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+            trackingNumber: Type.Optional(TrackingNumber),
           },
           { additionalProperties: false },
         ),
@@ -157,15 +204,18 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
     {
       config: { roles: ['operator'] },
       schema: {
-        summary: 'complete an exchange with the old meter’s final index and the new meter’s initial index',
+        summary:
+          'complete an exchange (old meter’s final index, new meter’s initial index) or an installation (the installed meter and its initial index; its connection point is made at the work order’s place, and an agency request is resolved)',
         tags: ['field'],
         params: Params,
         body: Type.Object(
           {
             newMeter: Type.String({ pattern: ID_PATTERN }),
-            oldFinalIndex: Index,
+            oldFinalIndex: Type.Optional(Index),
             newInitialIndex: Index,
             at: When,
+            lat: Type.Optional(Lat),
+            lon: Type.Optional(Lon),
           },
           { additionalProperties: false },
         ),
@@ -174,7 +224,31 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
     },
     async (request) => {
       const b = request.body;
-      return options.workOrders.complete(request.params.id, { ...b, at: date(b.at, 'body/at') });
+      const id = request.params.id;
+      const at = date(b.at, 'body/at');
+      const wo = await options.workOrders.get(id);
+      if (!wo) throw new GatewayError('MG_ERR_FIELD_WORK_ORDER_NOT_FOUND', { params: { id } });
+      if (wo.kind === 'installation') {
+        if (b.oldFinalIndex !== undefined)
+          throw invalidRequest({ field: 'body/oldFinalIndex', reason: 'an installation removes no meter' });
+        bothOrNeither(b);
+        return options.workOrders.completeInstallation(id, {
+          newMeter: b.newMeter,
+          newInitialIndex: b.newInitialIndex,
+          at,
+          ...(b.lat !== undefined && b.lon !== undefined ? { lat: b.lat, lon: b.lon } : {}),
+        });
+      }
+      if (b.oldFinalIndex === undefined)
+        throw invalidRequest({ field: 'body/oldFinalIndex', reason: 'required to complete an exchange' });
+      if (b.lat !== undefined || b.lon !== undefined)
+        throw invalidRequest({ field: 'body/lat', reason: 'an exchange keeps its connection point' });
+      return options.workOrders.complete(id, {
+        newMeter: b.newMeter,
+        oldFinalIndex: b.oldFinalIndex,
+        newInitialIndex: b.newInitialIndex,
+        at,
+      });
     },
   );
 };
