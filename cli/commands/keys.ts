@@ -28,8 +28,12 @@ function dbOptions(cmd: Command): Command {
 
 async function open(ctx: CliContext, o: DbOpts): Promise<SqlDatabase> {
   const url = o.databaseUrl ?? ctx.env.DATABASE_URL;
+  // A keys command runs a handful of statements and exits: the embedded database runs on this thread,
+  // which spares starting a database thread (seconds on a busy machine) for each command.
   const db = await openDatabase(
-    url ? { url, maxConnections: 2 } : { dataDir: o.dataDir ?? ctx.env.METERGATE_DATA_DIR ?? '.data' },
+    url
+      ? { url, maxConnections: 2 }
+      : { dataDir: o.dataDir ?? ctx.env.METERGATE_DATA_DIR ?? '.data', pgliteThread: 'main' },
   );
   await runMigrations(db, AUTH_MIGRATIONS);
   return db;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { encodeCopyText } from './copy-text.js';
 import { PglitePreparedStatements } from './pglite-prepared.js';
+import { isFreshDataDir, pgliteTemplate } from './pglite-template.js';
 import {
   copyStatement,
   INT8_OID,
@@ -16,6 +17,8 @@ import {
 export interface PgliteDatabaseOptions {
   /** Directory of the file-backed database; omit for an in-memory one (tests). */
   dataDir?: string;
+  /** Start a fresh database from the cached empty cluster (pglite-template.ts) rather than initdb. */
+  template?: boolean;
 }
 
 function wrap(
@@ -50,9 +53,13 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async start(): Promise<this> {
-    if (this.options.dataDir) mkdirSync(this.options.dataDir, { recursive: true });
-    this.db = await PGlite.create(this.options.dataDir ?? 'memory://', {
+    const { dataDir } = this.options;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const fresh = !dataDir || isFreshDataDir(dataDir);
+    const template = fresh && this.options.template !== false ? await pgliteTemplate() : undefined;
+    this.db = await PGlite.create(dataDir ?? 'memory://', {
       parsers: { [INT8_OID]: parseNumeric, [NUMERIC_OID]: parseNumeric },
+      ...(template ? { loadDataDir: template } : {}),
     });
     this.executor = wrap(this.db, this.prepared);
     return this;
