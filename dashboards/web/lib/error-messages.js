@@ -157,6 +157,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'Session de caisse introuvable.',
     MG_ERR_STORE_FAILED: 'Le stockage des relevés a refusé l’opération.',
     MG_ERR_STORE_UNAVAILABLE: 'Le stockage des relevés est injoignable.',
+    MG_ERR_TRANSFER_CREDIT:
+      'Crédit restant de {units} kWh impossible : le compteur {meterId} n’a jamais reçu que {issued} kWh.',
     MG_ERR_VENDOR_CLOSED: 'Le point de vente {vendorId} est fermé à cette heure.',
     MG_ERR_VENDOR_FLOAT:
       'Provision insuffisante du point de vente {vendorId} : disponible {available}, demandé {needed}.',
@@ -311,6 +313,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'جلسة الصندوق غير موجودة.',
     MG_ERR_STORE_FAILED: 'رفض مخزن القراءات العملية.',
     MG_ERR_STORE_UNAVAILABLE: 'تعذّر الوصول إلى مخزن القراءات.',
+    MG_ERR_TRANSFER_CREDIT:
+      'رصيد متبقٍّ قدره {units} كيلوواط ساعة غير ممكن: لم يتلقَّ العداد {meterId} سوى {issued} كيلوواط ساعة.',
     MG_ERR_VENDOR_CLOSED: 'نقطة البيع {vendorId} مغلقة في هذه الساعة.',
     MG_ERR_VENDOR_FLOAT: 'رصيد نقطة البيع {vendorId} غير كافٍ: المتاح {available}، المطلوب {needed}.',
     MG_ERR_VENDOR_UNKNOWN: 'نقطة البيع {vendorId} غير موجودة.',
@@ -470,6 +474,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'No such shift.',
     MG_ERR_STORE_FAILED: 'The reading store refused the operation.',
     MG_ERR_STORE_UNAVAILABLE: 'The reading store is unreachable.',
+    MG_ERR_TRANSFER_CREDIT:
+      'A remaining credit of {units} kWh is impossible: meter {meterId} only ever received {issued} kWh.',
     MG_ERR_VENDOR_CLOSED: 'Vendor {vendorId} is closed at this time.',
     MG_ERR_VENDOR_FLOAT: 'Vendor {vendorId} float too low: {available} available, {needed} needed.',
     MG_ERR_VENDOR_UNKNOWN: 'No such vendor {vendorId}.',

@@ -9,6 +9,7 @@ import {
   type MessageOutbox,
   type SqlDatabase,
 } from '../../platform/index.js';
+import type { VendingService } from '../../prepaid/index.js';
 import { FieldFeature } from '../field-feature.js';
 import type { PointInput } from '../locations/location-import.js';
 
@@ -32,7 +33,12 @@ export interface FieldWorld {
  * behind the auth plugin, and an admin and an operator key. `seed` runs before the feature starts.
  */
 export async function fieldWorld(
-  options: { outbox?: (db: SqlDatabase) => MessageOutbox; seed?: (db: SqlDatabase) => Promise<void> } = {},
+  options: {
+    outbox?: (db: SqlDatabase) => MessageOutbox;
+    seed?: (db: SqlDatabase) => Promise<void>;
+    /** Prepaid vending on the same database (after `seed`): prepaid exchanges move credit with it. */
+    vending?: (db: SqlDatabase) => Promise<VendingService>;
+  } = {},
 ): Promise<FieldWorld> {
   const db = await new PgliteDatabase().start();
   await runMigrations(db, [...READINGS_MIGRATIONS, ...NOTIFY_MIGRATIONS]);
@@ -40,11 +46,13 @@ export async function fieldWorld(
   const store = new SqlReadingStore({ db });
   await store.start();
   const outbox = options.outbox?.(db);
+  const vending = await options.vending?.(db);
   const field = await new FieldFeature({
     db,
     readings: store,
     detect: false,
     ...(outbox ? { outbox } : {}),
+    ...(vending ? { vending } : {}),
   }).start();
   const app = Fastify({
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

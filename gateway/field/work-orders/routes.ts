@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ID_PATTERN, parseIsoDate } from '../../../protocol/index.js';
-import { ErrorAnswerSchema, GatewayError, invalidRequest } from '../../platform/index.js';
+import { ErrorAnswerSchema, GatewayError, invalidRequest, type Principal } from '../../platform/index.js';
+import { MeterKeysInput } from '../../prepaid/index.js';
 import { WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrders } from './work-orders.js';
 
 export interface WorkOrdersPluginOptions {
@@ -22,12 +23,36 @@ const WorkOrderBody = Type.Object({
 const Index = Type.Number({ minimum: 0, maximum: 1e12 });
 const When = Type.String({ maxLength: 40, format: 'date-time' });
 const Params = Type.Object({ id: Type.String({ maxLength: 20 }) });
+/** Prepaid meters: what the exchange moves to the new meter. */
+const Prepaid = {
+  remainingCreditKwh: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1e6,
+      description:
+        'prepaid meter: the credit on the old meter’s display when removed (kWh, to 0.1), issued as a credit-transfer token on the new meter',
+    }),
+  ),
+  newMeterKeys: Type.Optional(
+    Type.Object(MeterKeysInput.properties, {
+      additionalProperties: false,
+      description:
+        'prepaid meter: the new meter’s STS key data (PAN, SGC, TI, KRN, KT, KEN, EA, DKGA, base date and vendingKey or keyRef); registered for vending, never returned',
+    }),
+  ),
+};
 const Errors = {
   400: ErrorAnswerSchema,
   404: ErrorAnswerSchema,
   409: ErrorAnswerSchema,
   422: ErrorAnswerSchema,
+  503: ErrorAnswerSchema,
 };
+
+function principalOf(p: Principal | undefined): Principal {
+  if (!p) throw new GatewayError('MG_ERR_AUTH_UNAUTHENTICATED');
+  return p;
+}
 
 function date(text: string, field: string): Date {
   const d = parseIsoDate(text);
@@ -43,7 +68,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       config: { roles: ['operator'] },
       schema: {
         summary:
-          'create a work order; an exchange with both indexes and its time is recorded as completed (the contract register continues)',
+          'create a work order; an exchange with both indexes and its time is recorded as completed (the contract register continues; a prepaid meter’s credit and advance move to the new meter)',
         tags: ['field'],
         body: Type.Object(
           {
@@ -54,6 +79,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
             oldFinalIndex: Type.Optional(Index),
             newInitialIndex: Type.Optional(Index),
             at: Type.Optional(When),
+            ...Prepaid,
             note: Type.Optional(Type.String({ maxLength: 2000 })),
           },
           { additionalProperties: false },
@@ -65,7 +91,11 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       const b = request.body;
       if (
         b.kind !== 'exchange' &&
-        (b.newMeter || b.oldFinalIndex !== undefined || b.newInitialIndex !== undefined)
+        (b.newMeter ||
+          b.oldFinalIndex !== undefined ||
+          b.newInitialIndex !== undefined ||
+          b.remainingCreditKwh !== undefined ||
+          b.newMeterKeys)
       ) {
         throw invalidRequest({
           field: 'body/newMeter',
@@ -84,7 +114,10 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
           ...(b.oldFinalIndex !== undefined ? { oldFinalIndex: b.oldFinalIndex } : {}),
           ...(b.newInitialIndex !== undefined ? { newInitialIndex: b.newInitialIndex } : {}),
           ...(b.at ? { at: date(b.at, 'body/at') } : {}),
+          ...(b.remainingCreditKwh !== undefined ? { remainingCreditKwh: b.remainingCreditKwh } : {}),
+          ...(b.newMeterKeys ? { newMeterKeys: b.newMeterKeys } : {}),
         },
+        principal: principalOf(request.principal),
       });
       return reply.code(201).send(wo);
     },
@@ -157,7 +190,8 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
     {
       config: { roles: ['operator'] },
       schema: {
-        summary: 'complete an exchange with the old meter’s final index and the new meter’s initial index',
+        summary:
+          'complete an exchange with the old meter’s final index and the new meter’s initial index (prepaid: with the credit left and the new meter’s keys); the same report again answers the completed work order',
         tags: ['field'],
         params: Params,
         body: Type.Object(
@@ -166,6 +200,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
             oldFinalIndex: Index,
             newInitialIndex: Index,
             at: When,
+            ...Prepaid,
           },
           { additionalProperties: false },
         ),
@@ -174,7 +209,11 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
     },
     async (request) => {
       const b = request.body;
-      return options.workOrders.complete(request.params.id, { ...b, at: date(b.at, 'body/at') });
+      return options.workOrders.complete(
+        request.params.id,
+        { ...b, at: date(b.at, 'body/at') },
+        principalOf(request.principal),
+      );
     },
   );
 };

@@ -78,7 +78,15 @@ export interface IssuedToken {
 export interface IssueResult {
   vendId: string;
   requestId: string;
-  kind: 'purchase' | 'advance' | 'management' | 'key-change' | 'reversal' | 'free-basic' | 'credit-note';
+  kind:
+    | 'purchase'
+    | 'advance'
+    | 'management'
+    | 'key-change'
+    | 'reversal'
+    | 'free-basic'
+    | 'credit-note'
+    | 'credit-transfer';
   meterId: string;
   customerId: string;
   vendorId: string | null;
