@@ -244,6 +244,20 @@ describe('prepaid meter exchange: credit and advance move to the new meter', () 
     expect(await count(`tokens WHERE meter_id = 'N1'`)).toBe(1);
   });
 
+  it('sells nothing more to the meter taken out', async () => {
+    const before = await stored();
+    await expect(
+      prepaid.service.vend(operator, { meterId: 'M1', requestId: 'buy-old', amount: 50 }),
+    ).rejects.toMatchObject({ code: 'MG_ERR_METER_REPLACED', params: { meterId: 'M1', newMeterId: 'N1' } });
+    await expect(
+      grantAdvance(prepaid.service, operator, { meterId: 'M1', requestId: 'adv-old', units: 5 }),
+    ).rejects.toMatchObject({ code: 'MG_ERR_METER_REPLACED', statusCode: 409 });
+    // A purchase made before the exchange still replays (the same answer, nothing new).
+    const replay = await prepaid.service.vend(operator, { meterId: 'M1', requestId: 'buy-1', amount: 50 });
+    expect(replay.replayed).toBe(true);
+    expect(await stored()).toEqual(before);
+  });
+
   it('recovers the moved advance from a purchase on the new meter', async () => {
     later(10);
     const sale = await prepaid.service.vend(operator, { meterId: 'N1', requestId: 'buy-2', amount: 100 });

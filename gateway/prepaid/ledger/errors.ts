@@ -152,6 +152,12 @@ export const LEDGER_ERRORS = defineErrors({
     ar: 'المخصص دون اتصال: {reason}.',
     en: 'Offline allowance: {reason}.',
   },
+  MG_ERR_METER_REPLACED: {
+    status: 409,
+    fr: 'Le compteur {meterId} a été remplacé par le compteur {newMeterId} : vendez sur le nouveau compteur.',
+    ar: 'استُبدل العداد {meterId} بالعداد {newMeterId}: يُرجى البيع على العداد الجديد.',
+    en: 'Meter {meterId} was replaced by meter {newMeterId}: sell to the new meter.',
+  },
   MG_ERR_TRANSFER_CREDIT: {
     status: 422,
     fr: 'Crédit restant de {units} kWh impossible : le compteur {meterId} n’a jamais reçu que {issued} kWh.',
