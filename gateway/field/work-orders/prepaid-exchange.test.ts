@@ -147,6 +147,13 @@ describe('prepaid meter exchange: credit and advance move to the new meter', () 
       // Credit and keys belong to prepaid meters only.
       [{ ...exchange, meter: 'P-1', newMeter: 'N9' }, 400, 'MG_ERR_HTTP_VALIDATION', 'body/newMeterKeys'],
       [{ kind: 'inspection', meter: 'M1', remainingCreditKwh: 1 }, 400, 'MG_ERR_HTTP_VALIDATION'],
+      // An exchange not yet done keeps no credit or keys (they come with its completion).
+      [
+        { kind: 'exchange', meter: 'M1', newMeter: 'N1', newMeterKeys },
+        400,
+        'MG_ERR_HTTP_VALIDATION',
+        'body/newMeterKeys',
+      ],
     ];
     for (const [body, status, code, fieldName] of cases) {
       const r = await post('/api/work-orders', body);
@@ -272,4 +279,58 @@ describe('prepaid meter exchange: credit and advance move to the new meter', () 
     expect((await customerStatement(db, operator, 'C1')).balance.debt).toBe(left);
     expect((await ledgerBooks(db)).balanced).toBe(true);
   });
+});
+
+describe('prepaid meter exchange in two steps, the old meter empty', () => {
+  it('registers the new meter and moves nothing but the account when no credit is left', async () => {
+    const open = await post('/api/work-orders', { kind: 'exchange', meter: 'M2', newMeter: 'N2' });
+    expect(open.json()).toMatchObject({ status: 'open', newMeter: 'N2' });
+    const done = await post(`/api/work-orders/${open.json().id}/complete`, {
+      newMeter: 'N2',
+      oldFinalIndex: 800,
+      newInitialIndex: 0,
+      at: '2026-11-23T14:00:00Z',
+      remainingCreditKwh: 0,
+      newMeterKeys: { ...newMeterKeys, pan: testPan(92), vendingKey: randomBytes(32).toString('hex') },
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json().details.creditTransfer).toMatchObject({
+      fromMeterId: 'M2',
+      toMeterId: 'N2',
+      units: 0,
+      advance: 0,
+      token: null,
+      grouped: null,
+    });
+    expect(await count(`tokens WHERE meter_id = 'N2'`)).toBe(0);
+    expect((await ledgerBooks(db)).balanced).toBe(true);
+    await expect(
+      prepaid.service.vend(operator, { meterId: 'M2', requestId: 'buy-m2', amount: 50 }),
+    ).rejects.toMatchObject({ code: 'MG_ERR_METER_REPLACED' });
+  });
+});
+
+describe('prepaid meter exchange without vending', () => {
+  it('refuses to move credit it cannot mint (no key vault), storing nothing', async () => {
+    // The ledger and its meters are there, but the gateway runs without a master key.
+    const bare = await fieldWorld({
+      seed: async (d) => {
+        await runMigrations(d, ROLLUP_MIGRATIONS);
+        await buildWorld(d, { meters: 1, social: true, now: () => clock });
+      },
+    });
+    try {
+      await layOut(bare.field, [{ meter: 'M1', lat: 33.95, lon: -6.87, transformer: 'T-1' }]);
+      const r = await bare.call('POST', '/api/work-orders', exchange);
+      expect(r.statusCode).toBe(503);
+      expect(r.json().code).toBe('MG_ERR_VEND_KEY_UNAVAILABLE');
+      const left = await bare.db.query(
+        'SELECT 1 FROM field_work_orders UNION ALL SELECT 1 FROM credit_transfers',
+      );
+      expect(left.rows).toHaveLength(0);
+      expect(await bare.field.locations.get('M1')).toMatchObject({ meter: 'M1' });
+    } finally {
+      await bare.close();
+    }
+  }, 60_000);
 });

@@ -132,6 +132,13 @@ export class WorkOrders {
       x.at;
     // A bad report refuses the whole request: no work order is left behind.
     if (reported) await this.checkExchange(input.meter, x as ExchangeReport);
+    else if (x.remainingCreditKwh !== undefined || x.newMeterKeys) {
+      // Credit and keys are never kept on an open work order: they come with its completion.
+      throw invalidRequest({
+        field: x.newMeterKeys ? 'body/newMeterKeys' : 'body/remainingCreditKwh',
+        reason: 'given only with the completed exchange (newMeter, oldFinalIndex, newInitialIndex, at)',
+      });
+    }
     const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO field_work_orders (kind, status, meter_id, new_meter_id, assignee, details)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
