@@ -309,6 +309,7 @@ export async function composeDomains(c: {
         outbox: notifier.outbox,
         ...(c.readings ? { readings: c.readings } : {}),
         ...(c.live ? { live: c.live } : {}),
+        ...(vending ? { vending } : {}),
         ...(options.notify.outage ? { rule: options.notify.outage } : {}),
         ...(options.map ? { map: options.map } : {}),
         bus: { bus, topics: c.topics },

@@ -1,6 +1,7 @@
 import type { TopicScheme } from '../../protocol/index.js';
 import type { LiveHub, ReadingStore } from '../metering/index.js';
 import type { MessageBus, MessageOutbox, SqlDatabase } from '../platform/index.js';
+import type { VendingService } from '../prepaid/index.js';
 import { runMigrations } from '../platform/index.js';
 import './errors.js';
 import { locationsPlugin } from './locations/routes.js';
@@ -28,6 +29,8 @@ export interface FieldFeatureOptions {
   readings?: ReadingStore;
   /** Live readings: those of exchanged-in meters continue their contract's register. */
   live?: LiveHub;
+  /** Prepaid vending: an exchanged prepaid meter's credit and advance move to the new meter. */
+  vending?: VendingService;
   rule?: Partial<OutageRule>;
   /** The map's tile server, if the utility runs one. */
   map?: { tileUrl?: string; tileAttribution?: string };
@@ -75,7 +78,11 @@ export class FieldFeature {
       ...(options.live ? { live: options.live } : {}),
       onError: (err) => options.onError?.('meter-exchange', err),
     });
-    this.workOrders = new WorkOrders({ db, exchanges: this.exchanges });
+    this.workOrders = new WorkOrders({
+      db,
+      exchanges: this.exchanges,
+      ...(options.vending ? { vending: options.vending } : {}),
+    });
     this.rounds = new ReadingRounds({ db, ...(options.readings ? { readings: options.readings } : {}) });
     const notify =
       (phase: 'start' | 'restore') =>

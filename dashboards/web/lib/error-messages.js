@@ -135,6 +135,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_LEDGER_PAN_TAKEN: 'Le numéro de compteur (PAN) {pan} est déjà attribué à un autre compteur.',
     MG_ERR_MANAGEMENT_KEY_CHANGE: 'Changement de clé impossible pour le compteur {meterId}.',
     MG_ERR_METER_NOT_FOUND: 'Compteur {meterId} introuvable (ou il ne vous appartient pas).',
+    MG_ERR_METER_REPLACED:
+      'Le compteur {meterId} a été remplacé par le compteur {newMeterId} : vendez sur le nouveau compteur.',
     MG_ERR_NOTIFY_BAD_CONFIG: 'La configuration du canal de notification est invalide.',
     MG_ERR_NOTIFY_BAD_REQUEST: 'La demande de notification est invalide.',
     MG_ERR_NOTIFY_CHANNEL_FAILED: 'Un canal de notification a échoué.',
@@ -159,6 +161,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'Session de caisse introuvable.',
     MG_ERR_STORE_FAILED: 'Le stockage des relevés a refusé l’opération.',
     MG_ERR_STORE_UNAVAILABLE: 'Le stockage des relevés est injoignable.',
+    MG_ERR_TRANSFER_CREDIT:
+      'Crédit restant de {units} kWh impossible : le compteur {meterId} n’a jamais reçu que {issued} kWh.',
     MG_ERR_VENDOR_CLOSED: 'Le point de vente {vendorId} est fermé à cette heure.',
     MG_ERR_VENDOR_FLOAT:
       'Provision insuffisante du point de vente {vendorId} : disponible {available}, demandé {needed}.',
@@ -294,6 +298,7 @@ export const ERROR_MESSAGES = {
     MG_ERR_LEDGER_PAN_TAKEN: 'رقم العداد (PAN) {pan} مخصَّص مسبقاً لعداد آخر.',
     MG_ERR_MANAGEMENT_KEY_CHANGE: 'تعذّر تغيير مفتاح العداد {meterId}.',
     MG_ERR_METER_NOT_FOUND: 'العداد {meterId} غير موجود (أو لا يخصك).',
+    MG_ERR_METER_REPLACED: 'استُبدل العداد {meterId} بالعداد {newMeterId}: يُرجى البيع على العداد الجديد.',
     MG_ERR_NOTIFY_BAD_CONFIG: 'إعدادات قناة الإشعار غير صالحة.',
     MG_ERR_NOTIFY_BAD_REQUEST: 'طلب الإشعار غير صالح.',
     MG_ERR_NOTIFY_CHANNEL_FAILED: 'فشلت إحدى قنوات الإشعار.',
@@ -315,6 +320,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'جلسة الصندوق غير موجودة.',
     MG_ERR_STORE_FAILED: 'رفض مخزن القراءات العملية.',
     MG_ERR_STORE_UNAVAILABLE: 'تعذّر الوصول إلى مخزن القراءات.',
+    MG_ERR_TRANSFER_CREDIT:
+      'رصيد متبقٍّ قدره {units} كيلوواط ساعة غير ممكن: لم يتلقَّ العداد {meterId} سوى {issued} كيلوواط ساعة.',
     MG_ERR_VENDOR_CLOSED: 'نقطة البيع {vendorId} مغلقة في هذه الساعة.',
     MG_ERR_VENDOR_FLOAT: 'رصيد نقطة البيع {vendorId} غير كافٍ: المتاح {available}، المطلوب {needed}.',
     MG_ERR_VENDOR_UNKNOWN: 'نقطة البيع {vendorId} غير موجودة.',
@@ -454,6 +461,7 @@ export const ERROR_MESSAGES = {
     MG_ERR_LEDGER_PAN_TAKEN: 'Meter number (PAN) {pan} is already assigned to another meter.',
     MG_ERR_MANAGEMENT_KEY_CHANGE: 'Key change impossible for meter {meterId}.',
     MG_ERR_METER_NOT_FOUND: 'No meter {meterId} (or not yours).',
+    MG_ERR_METER_REPLACED: 'Meter {meterId} was replaced by meter {newMeterId}: sell to the new meter.',
     MG_ERR_NOTIFY_BAD_CONFIG: 'The notification channel configuration is invalid.',
     MG_ERR_NOTIFY_BAD_REQUEST: 'The notification request is invalid.',
     MG_ERR_NOTIFY_CHANNEL_FAILED: 'A notification channel failed.',
@@ -476,6 +484,8 @@ export const ERROR_MESSAGES = {
     MG_ERR_SHIFT_UNKNOWN: 'No such shift.',
     MG_ERR_STORE_FAILED: 'The reading store refused the operation.',
     MG_ERR_STORE_UNAVAILABLE: 'The reading store is unreachable.',
+    MG_ERR_TRANSFER_CREDIT:
+      'A remaining credit of {units} kWh is impossible: meter {meterId} only ever received {issued} kWh.',
     MG_ERR_VENDOR_CLOSED: 'Vendor {vendorId} is closed at this time.',
     MG_ERR_VENDOR_FLOAT: 'Vendor {vendorId} float too low: {available} available, {needed} needed.',
     MG_ERR_VENDOR_UNKNOWN: 'No such vendor {vendorId}.',

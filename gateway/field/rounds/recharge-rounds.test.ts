@@ -55,4 +55,31 @@ describe('recharge rounds', () => {
     const wider = await rechargeRound(db, parseArea(undefined), 3, NOW);
     expect(wider.map((s) => s.meter).sort()).toEqual(['PP-1', 'PP-2', 'PP-4']);
   });
+
+  it('counts the credit a meter exchange moved onto the new meter', async () => {
+    // PP-9 replaced a meter on 8 March with 12 kWh left on it, and has used 5 kWh a day since.
+    await db.query(`INSERT INTO vends VALUES ('PP-9', 'credit-transfer', 12, '2026-03-08T09:00:00Z')`);
+    await db.query(
+      `INSERT INTO daily_consumption (meter_id, obis, day, consumption, samples, quality)
+       SELECT 'PP-9', '1-0:1.8.0', d::date, 5, 96, 'measured' FROM generate_series('2026-03-08'::date, '2026-03-09'::date, interval '1 day') d`,
+    );
+    await new LocationStore({ db }).import(
+      {
+        ok: true,
+        points: [
+          {
+            line: 1,
+            point: { meter: 'PP-9', lat: 34.0, lon: -6.8, commune: 'Hassan', kind: 'prepaid' } as {
+              meter: string;
+              lat: number;
+              lon: number;
+            },
+          },
+        ],
+      },
+      { trusted: true },
+    );
+    const round = await rechargeRound(db, parseArea('commune:Hassan'), 3, NOW);
+    expect(round.map((s) => [s.meter, s.remainingUnits, s.daysLeft])).toEqual([['PP-9', 2, 0.4]]);
+  });
 });

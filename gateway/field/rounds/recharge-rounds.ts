@@ -12,7 +12,10 @@ export interface RechargeStop {
   address: string | null;
   lat: number;
   lon: number;
-  /** Units bought (purchases and advances) minus units consumed since the first purchase. */
+  /**
+   * Units bought (purchases and advances, and the credit a meter exchange moved onto the meter)
+   * minus units consumed since the first of them.
+   */
   remainingUnits: number;
   /** At the mean daily consumption of the last 14 days; 0 when already out of credit. */
   daysLeft: number | null;
@@ -42,7 +45,7 @@ export async function rechargeRound(
   }>(
     `WITH sold AS (
        SELECT v.meter_id, sum(v.units)::float8 AS units, min(v.created_at) AS since
-         FROM vends v WHERE v.kind IN ('purchase', 'advance') GROUP BY v.meter_id)
+         FROM vends v WHERE v.kind IN ('purchase', 'advance', 'credit-transfer') GROUP BY v.meter_id)
      SELECT p.meter_id AS meter, p.customer_id AS "customerId", p.address, p.lat, p.lon,
             s.units - coalesce((SELECT sum(c.consumption) FROM daily_consumption c
               WHERE c.meter_id = p.meter_id AND c.obis = '1-0:1.8.0' AND c.day >= s.since::date), 0) AS remaining,

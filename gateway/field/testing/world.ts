@@ -9,6 +9,7 @@ import {
   type MessageOutbox,
   type SqlDatabase,
 } from '../../platform/index.js';
+import type { VendingService } from '../../prepaid/index.js';
 import { FieldFeature, type FieldPlugin } from '../field-feature.js';
 import type { PointInput } from '../locations/location-import.js';
 
@@ -37,6 +38,8 @@ export async function fieldWorld(
     seed?: (db: SqlDatabase) => Promise<void>;
     /** Other domains' routes beside the field's (e.g. the agency's), given the started feature. */
     plugins?: (db: SqlDatabase, field: FieldFeature) => Promise<FieldPlugin[]>;
+    /** Prepaid vending on the same database (after `seed`): prepaid exchanges move credit with it. */
+    vending?: (db: SqlDatabase) => Promise<VendingService>;
   } = {},
 ): Promise<FieldWorld> {
   const db = await new PgliteDatabase().start();
@@ -45,11 +48,13 @@ export async function fieldWorld(
   const store = new SqlReadingStore({ db });
   await store.start();
   const outbox = options.outbox?.(db);
+  const vending = await options.vending?.(db);
   const field = await new FieldFeature({
     db,
     readings: store,
     detect: false,
     ...(outbox ? { outbox } : {}),
+    ...(vending ? { vending } : {}),
   }).start();
   const app = Fastify({
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

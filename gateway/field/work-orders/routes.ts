@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ID_PATTERN, parseIsoDate } from '../../../protocol/index.js';
-import { ErrorAnswerSchema, GatewayError, invalidRequest } from '../../platform/index.js';
+import { ErrorAnswerSchema, GatewayError, invalidRequest, type Principal } from '../../platform/index.js';
+import { MeterKeysInput } from '../../prepaid/index.js';
 import { WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrders } from './work-orders.js';
 
 export interface WorkOrdersPluginOptions {
@@ -48,12 +49,37 @@ function bothOrNeither(b: { lat?: number; lon?: number }): void {
       reason: 'lat and lon go together',
     });
 }
+
+/** Prepaid meters: what the exchange moves to the new meter. */
+const Prepaid = {
+  remainingCreditKwh: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1e6,
+      description:
+        'prepaid meter: the credit on the old meter’s display when removed (kWh, to 0.1), issued as a credit-transfer token on the new meter',
+    }),
+  ),
+  newMeterKeys: Type.Optional(
+    Type.Object(MeterKeysInput.properties, {
+      additionalProperties: false,
+      description:
+        'prepaid meter: the new meter’s STS key data (PAN, SGC, TI, KRN, KT, KEN, EA, DKGA, base date and vendingKey or keyRef); registered for vending, never returned',
+    }),
+  ),
+};
 const Errors = {
   400: ErrorAnswerSchema,
   404: ErrorAnswerSchema,
   409: ErrorAnswerSchema,
   422: ErrorAnswerSchema,
+  503: ErrorAnswerSchema,
 };
+
+function principalOf(p: Principal | undefined): Principal {
+  if (!p) throw new GatewayError('MG_ERR_AUTH_UNAUTHENTICATED');
+  return p;
+}
 
 function date(text: string, field: string): Date {
   const d = parseIsoDate(text);
@@ -69,7 +95,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       config: { roles: ['operator'] },
       schema: {
         summary:
-          'create a work order (at its meter’s place, or at the given address and position); an installation may answer an agency connection request (trackingNumber, no meter); an exchange with both indexes and its time is recorded as completed',
+          'create a work order (at its meter’s place, or at the given address and position); an installation may answer an agency connection request (trackingNumber, no meter); an exchange with both indexes and its time is recorded as completed (the contract register continues; a prepaid meter’s credit and advance move to the new meter)',
         tags: ['field'],
         body: Type.Object(
           {
@@ -89,6 +115,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
             oldFinalIndex: Type.Optional(Index),
             newInitialIndex: Type.Optional(Index),
             at: Type.Optional(When),
+            ...Prepaid,
             note: Type.Optional(Type.String({ maxLength: 2000 })),
           },
           { additionalProperties: false },
@@ -100,7 +127,11 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       const b = request.body;
       if (
         b.kind !== 'exchange' &&
-        (b.newMeter || b.oldFinalIndex !== undefined || b.newInitialIndex !== undefined)
+        (b.newMeter ||
+          b.oldFinalIndex !== undefined ||
+          b.newInitialIndex !== undefined ||
+          b.remainingCreditKwh !== undefined ||
+          b.newMeterKeys)
       ) {
         throw invalidRequest({
           field: 'body/newMeter',
@@ -130,7 +161,10 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
           ...(b.oldFinalIndex !== undefined ? { oldFinalIndex: b.oldFinalIndex } : {}),
           ...(b.newInitialIndex !== undefined ? { newInitialIndex: b.newInitialIndex } : {}),
           ...(b.at ? { at: date(b.at, 'body/at') } : {}),
+          ...(b.remainingCreditKwh !== undefined ? { remainingCreditKwh: b.remainingCreditKwh } : {}),
+          ...(b.newMeterKeys ? { newMeterKeys: b.newMeterKeys } : {}),
         },
+        principal: principalOf(request.principal),
       });
       return reply.code(201).send(wo);
     },
@@ -205,7 +239,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       config: { roles: ['operator'] },
       schema: {
         summary:
-          'complete an exchange (old meter’s final index, new meter’s initial index) or an installation (the installed meter and its initial index; its connection point is made at the work order’s place, and an agency request is resolved)',
+          'complete an exchange (old meter’s final index, new meter’s initial index; prepaid: with the credit left and the new meter’s keys; the same report again answers the completed work order) or an installation (the installed meter and its initial index; its connection point is made at the work order’s place, and an agency request is resolved)',
         tags: ['field'],
         params: Params,
         body: Type.Object(
@@ -216,6 +250,7 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
             at: When,
             lat: Type.Optional(Lat),
             lon: Type.Optional(Lon),
+            ...Prepaid,
           },
           { additionalProperties: false },
         ),
@@ -231,6 +266,11 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
       if (wo.kind === 'installation') {
         if (b.oldFinalIndex !== undefined)
           throw invalidRequest({ field: 'body/oldFinalIndex', reason: 'an installation removes no meter' });
+        if (b.remainingCreditKwh !== undefined || b.newMeterKeys)
+          throw invalidRequest({
+            field: b.newMeterKeys ? 'body/newMeterKeys' : 'body/remainingCreditKwh',
+            reason: 'an installation moves no credit (register a new prepaid meter through vending)',
+          });
         bothOrNeither(b);
         return options.workOrders.completeInstallation(id, {
           newMeter: b.newMeter,
@@ -243,12 +283,12 @@ export const workOrdersPlugin: FastifyPluginAsyncTypebox<WorkOrdersPluginOptions
         throw invalidRequest({ field: 'body/oldFinalIndex', reason: 'required to complete an exchange' });
       if (b.lat !== undefined || b.lon !== undefined)
         throw invalidRequest({ field: 'body/lat', reason: 'an exchange keeps its connection point' });
-      return options.workOrders.complete(id, {
-        newMeter: b.newMeter,
-        oldFinalIndex: b.oldFinalIndex,
-        newInitialIndex: b.newInitialIndex,
-        at,
-      });
+      const { lat: _lat, lon: _lon, ...exchange } = b;
+      return options.workOrders.complete(
+        id,
+        { ...exchange, oldFinalIndex: b.oldFinalIndex, at },
+        principalOf(request.principal),
+      );
     },
   );
 };

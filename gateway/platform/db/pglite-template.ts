@@ -50,7 +50,8 @@ export function pgliteTemplate(path = pgliteTemplatePath()): Promise<Blob | unde
 
 async function readOrMake(path: string): Promise<Blob | undefined> {
   const cached = readTrusted(path);
-  if (cached) return new Blob([cached]);
+  if (cached)
+    return new Blob([new Uint8Array(cached.buffer as ArrayBuffer, cached.byteOffset, cached.length)]);
   const db = await PGlite.create('memory://');
   let tar: Blob;
   try {

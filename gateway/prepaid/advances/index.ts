@@ -5,3 +5,4 @@ export {
   type AdvanceRequest,
 } from './advance.js';
 export { customerStatement, type Statement } from './statement.js';
+export { meterAdvanceAccount } from './meter-advance.js';

@@ -152,6 +152,18 @@ export const LEDGER_ERRORS = defineErrors({
     ar: 'المخصص دون اتصال: {reason}.',
     en: 'Offline allowance: {reason}.',
   },
+  MG_ERR_METER_REPLACED: {
+    status: 409,
+    fr: 'Le compteur {meterId} a été remplacé par le compteur {newMeterId} : vendez sur le nouveau compteur.',
+    ar: 'استُبدل العداد {meterId} بالعداد {newMeterId}: يُرجى البيع على العداد الجديد.',
+    en: 'Meter {meterId} was replaced by meter {newMeterId}: sell to the new meter.',
+  },
+  MG_ERR_TRANSFER_CREDIT: {
+    status: 422,
+    fr: 'Crédit restant de {units} kWh impossible : le compteur {meterId} n’a jamais reçu que {issued} kWh.',
+    ar: 'رصيد متبقٍّ قدره {units} كيلوواط ساعة غير ممكن: لم يتلقَّ العداد {meterId} سوى {issued} كيلوواط ساعة.',
+    en: 'A remaining credit of {units} kWh is impossible: meter {meterId} only ever received {issued} kWh.',
+  },
   MG_ERR_VEND_CREDIT_NOTE: {
     status: 422,
     fr: 'Avoir refusé : {reason}.',

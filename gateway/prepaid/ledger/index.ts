@@ -10,6 +10,7 @@ export {
   meterView,
   CustomerInput,
   MeterInput,
+  MeterKeysInput,
   ProgrammeInput,
   type MeterRow,
 } from './registry.js';

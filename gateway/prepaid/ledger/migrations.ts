@@ -362,6 +362,29 @@ CREATE TABLE offline_pricing (
   PRIMARY KEY (allowance_id, meter_id)
 )`,
   },
+  {
+    // Issue 26.5: a prepaid meter exchanged in the field. The credit left on the old meter is
+    // closed there and opened on the new one by a 'credit-transfer' vend (no money) carrying a
+    // credit token under the new meter's key; the old meter's outstanding advance moves with it.
+    // One transfer per old meter, ever.
+    id: 'ledger-0011-credit-transfers',
+    sql: `
+ALTER TABLE vends DROP CONSTRAINT vends_kind_check;
+ALTER TABLE vends ADD CONSTRAINT vends_kind_check
+  CHECK (kind IN ('purchase', 'advance', 'management', 'key-change', 'reversal', 'free-basic', 'credit-note',
+                  'credit-transfer'));
+CREATE TABLE credit_transfers (
+  vend_id text PRIMARY KEY REFERENCES vends (id),
+  customer_id text NOT NULL REFERENCES customers (id),
+  from_meter_id text NOT NULL UNIQUE REFERENCES meters (id),
+  to_meter_id text NOT NULL REFERENCES meters (id),
+  units numeric(12,1) NOT NULL CHECK (units >= 0),
+  advance numeric(14,2) NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL,
+  CHECK (from_meter_id <> to_meter_id)
+);
+CREATE INDEX credit_transfers_to ON credit_transfers (to_meter_id)`,
+  },
 ];
 
 /** Everything the vending ledger needs, in order (api keys and the key vault included). */

@@ -95,6 +95,10 @@ export const MeterInput = Type.Object(
 );
 export type MeterInput = Static<typeof MeterInput>;
 
+/** A meter's STS key data alone (a meter exchange registers the new meter on the old one's contract). */
+export const MeterKeysInput = Type.Omit(MeterInput, ['id', 'customerId', 'tariffId', 'supply', 'connected']);
+export type MeterKeysInput = Static<typeof MeterKeysInput>;
+
 /** An OpenPAYGO device's settings and counter (the secret key is in the vault, never here). */
 export interface OpenPaygoSettings {
   startingCode: number;
@@ -263,11 +267,11 @@ export async function listTariffs(db: SqlExecutor): Promise<Tariff[]> {
   return rows;
 }
 
-export async function createMeter(
-  db: SqlExecutor,
-  vault: KeyVault,
-  raw: unknown,
-): Promise<Record<string, unknown>> {
+/**
+ * A meter registration checked before anything is stored: the schema, exactly one of keyRef or
+ * vendingKey, STA tables for EA07, and the whole key identity (errors name fields, never key bytes).
+ */
+export function checkMeterInput(raw: unknown): MeterInput {
   const m = check<MeterInput>(MeterInput, raw, 'meter');
   const pan = parsePan(m.pan);
   if (!pan.ok) throw invalidRequest({ field: 'body/pan', reason: `meter /pan: ${pan.message}` });
@@ -281,7 +285,6 @@ export async function createMeter(
     });
   }
   if (m.vendingKey) {
-    // Validate the whole key identity before sealing (field names only in errors, never values).
     const probe: MeterKey = {
       dkga: m.dkga,
       ea: m.ea,
@@ -303,6 +306,15 @@ export async function createMeter(
       });
     }
   }
+  return m;
+}
+
+export async function createMeter(
+  db: SqlExecutor,
+  vault: KeyVault,
+  raw: unknown,
+): Promise<Record<string, unknown>> {
+  const m = checkMeterInput(raw);
   const tariff = await db.query<{ supply: string }>('SELECT supply FROM tariffs WHERE id = $1', [m.tariffId]);
   if (!tariff.rows[0])
     throw invalidRequest({ field: 'body/tariffId', reason: `meter /tariffId: unknown tariff ${m.tariffId}` });

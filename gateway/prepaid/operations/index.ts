@@ -8,3 +8,9 @@ export {
 } from './reversal.js';
 export { issueFreeBasic, freeBasicReport } from './free-basic.js';
 export { smsPurchase, parseSmsPurchase, type InboundSms, type SmsPurchaseAnswer } from './sms-purchase.js';
+export {
+  checkCreditTransfer,
+  transferCredit,
+  type CreditTransfer,
+  type CreditTransferRequest,
+} from './credit-transfer.js';

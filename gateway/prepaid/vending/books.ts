@@ -8,6 +8,8 @@ export interface LedgerBooks {
   unitsAdvanced: number;
   /** Free basic electricity units (never sold, never owed). */
   unitsFreeBasic: number;
+  /** Credit moved by meter exchanges: opened on new meters (their tokens), closed on the old ones. */
+  unitsTransferred: number;
   advanced: number;
   /** Recoveries net of those undone by reversals. */
   recovered: number;
@@ -19,7 +21,8 @@ export interface LedgerBooks {
   /** Vendors whose balance differs from the sum of their ledger movements. */
   vendorMismatches: number;
   /**
-   * live units = purchased − reversed + advanced + free basic; payments = purchases − refunds
+   * live units = purchased − reversed + advanced + free basic + transferred in, and every unit
+   * transferred in was closed on the meter it left; payments = purchases − refunds
    * (reversals and credit notes), no purchase credited beyond its money;
    * debt = advances − recoveries ≥ 0; FBE vends = FBE grants; every reversal mirrors its purchase;
    * vendor balances = their movements; no duplicate tokens.
@@ -36,6 +39,8 @@ export async function ledgerBooks(db: SqlExecutor): Promise<LedgerBooks> {
       (SELECT COALESCE(sum(units), 0) FROM advances) AS units_advanced,
       (SELECT COALESCE(sum(units), 0) FROM vends WHERE kind = 'free-basic') AS units_fbe_vends,
       (SELECT COALESCE(sum(units), 0) FROM free_basic) AS units_fbe,
+      (SELECT COALESCE(sum(units), 0) FROM vends WHERE kind = 'credit-transfer') AS units_transferred,
+      (SELECT COALESCE(sum(units), 0) FROM credit_transfers) AS units_closed,
       (SELECT COALESCE(sum(value), 0) FROM advances) AS advanced,
       (SELECT COALESCE(sum(amount), 0) FROM recoveries) AS recovered,
       (SELECT COALESCE(sum(debt), 0) FROM customers) AS debt,
@@ -61,6 +66,7 @@ export async function ledgerBooks(db: SqlExecutor): Promise<LedgerBooks> {
     unitsPurchased: n('units_purchased'),
     unitsAdvanced: n('units_advanced'),
     unitsFreeBasic: n('units_fbe'),
+    unitsTransferred: n('units_transferred'),
     advanced: n('advanced'),
     recovered: n('recovered'),
     debt: n('debt'),
@@ -70,7 +76,11 @@ export async function ledgerBooks(db: SqlExecutor): Promise<LedgerBooks> {
   };
   const balanced =
     tenths(books.unitsIssued) ===
-      tenths(books.unitsPurchased) + tenths(books.unitsAdvanced) + tenths(books.unitsFreeBasic) &&
+      tenths(books.unitsPurchased) +
+        tenths(books.unitsAdvanced) +
+        tenths(books.unitsFreeBasic) +
+        tenths(books.unitsTransferred) &&
+    tenths(books.unitsTransferred) === tenths(n('units_closed')) &&
     tenths(n('units_fbe_vends')) === tenths(books.unitsFreeBasic) &&
     cents(books.paid) === cents(n('sold')) &&
     cents(books.debt) === cents(books.advanced) - cents(books.recovered) &&

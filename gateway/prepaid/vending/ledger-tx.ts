@@ -23,6 +23,8 @@ export interface LockedMeter extends MeterRow {
   vendor: VendorRow | null;
   /** The meter's key change not yet confirmed, if any. */
   key_change: PendingKeyChange | null;
+  /** The meter that replaced this one in a meter exchange (its credit moved there), if any. */
+  replaced_by: string | null;
 }
 
 export interface VendorRow {
@@ -78,7 +80,15 @@ export interface IssuedToken {
 export interface IssueResult {
   vendId: string;
   requestId: string;
-  kind: 'purchase' | 'advance' | 'management' | 'key-change' | 'reversal' | 'free-basic' | 'credit-note';
+  kind:
+    | 'purchase'
+    | 'advance'
+    | 'management'
+    | 'key-change'
+    | 'reversal'
+    | 'free-basic'
+    | 'credit-note'
+    | 'credit-transfer';
   meterId: string;
   customerId: string;
   vendorId: string | null;
@@ -125,6 +135,7 @@ export async function lockMeter(
       fbe_granted: boolean;
       vendor: VendorRow | null;
       key_change: PendingKeyChange | null;
+      replaced_by: string | null;
       prev_hash: string | null;
       prev_receipt: IssueResult | null;
     }
@@ -133,7 +144,7 @@ export async function lockMeter(
             c.recovery_mode AS c_mode, c.recovery_value AS c_value,
             p.recovery_mode AS p_mode, p.recovery_value AS p_value, p.max_advance_units, p.outstanding_limit,
             pv.request_hash AS prev_hash, pv.receipt AS prev_receipt,
-            p.fbe_units, fb.meter_id IS NOT NULL AS fbe_granted,
+            p.fbe_units, fb.meter_id IS NOT NULL AS fbe_granted, ct.to_meter_id AS replaced_by,
             CASE WHEN vd.id IS NULL THEN NULL ELSE to_jsonb(vd) END AS vendor,
             CASE WHEN kc.id IS NULL THEN NULL ELSE
               jsonb_build_object('id', kc.id, 'status', kc.status, 'target', kc.target, 'tokens', kc.tokens,
@@ -146,6 +157,7 @@ export async function lockMeter(
        LEFT JOIN free_basic fb ON fb.meter_id = m.id AND fb.month = $4
        LEFT JOIN vendors vd ON vd.id = $3
        LEFT JOIN key_changes kc ON kc.meter_id = m.id AND kc.status <> 'confirmed'
+       LEFT JOIN credit_transfers ct ON ct.from_meter_id = m.id
       WHERE m.id = $1
       ${lock ? 'FOR UPDATE OF m, c' : ''}`,
     [meterId, requestId, scope, month],
@@ -213,10 +225,15 @@ export async function findPrevious(
 /**
  * The next TID for a meter (IEC 62055-41: minutes since the base date): the clock's minute, or
  * last TID + 1 when the clock has not moved on, so a meter never sees one TID twice. Refuses a
- * TID past the 24-bit range (base-date rollover: key change needed) or past the key's KEN.
+ * TID past the 24-bit range (base-date rollover: key change needed) or past the key's KEN, and any
+ * token for a meter exchanged out (its credit moved to the meter that replaced it).
  */
-export function nextTid(m: MeterRow, now: Date): number {
+export function nextTid(m: MeterRow & { replaced_by?: string | null }, now: Date): number {
   requireSts(m);
+  // An exchanged-out meter is no longer on the wall: no token of any kind is minted for it.
+  if (m.replaced_by) {
+    throw new LedgerError('MG_ERR_METER_REPLACED', { params: { meterId: m.id, newMeterId: m.replaced_by } });
+  }
   let tid: number;
   try {
     tid = tidFromTime(now, m.base_date);
