@@ -8,3 +8,10 @@ export {
   type SyncOutcome,
 } from './offline.js';
 export { OfflineVendingDevice, memorySecurityModule, type OfflineSecurityModule } from './device.js';
+export {
+  listOfflineAnomalies,
+  type AnomalyFilter,
+  type OfflineAnomaly,
+  type OfflineAnomalyKind,
+  type OfflineAllowanceAnomalies,
+} from './anomalies.js';

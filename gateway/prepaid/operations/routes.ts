@@ -42,6 +42,7 @@ import {
   syncOffline,
   type AllowanceRequest,
 } from '../offline/offline.js';
+import { listOfflineAnomalies, type AnomalyFilter } from '../offline/anomalies.js';
 
 const E = ErrorAnswerSchema;
 const errors = { 400: E, 401: E, 403: E, 404: E, 409: E, 422: E };
@@ -488,6 +489,53 @@ export async function operationsRoutes(app: FastifyInstance, service: VendingSer
       },
     },
     async (req) => closeAllowance(service, who(req), idOf(req)),
+  );
+
+  app.get(
+    '/api/offline/anomalies',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        summary:
+          'what offline reconciliation flagged, per device allowance: conflicts, overspends, unknown meters, used TIDs and price mismatches (sold against expected units); the latest 1,000',
+        tags: ['vendors'],
+        querystring: Type.Object(
+          {
+            vendorId: Type.Optional(Id),
+            deviceId: Type.Optional(Id),
+            allowanceId: Type.Optional(VendId),
+            kind: Type.Optional(
+              Type.Union(
+                (['conflict', 'overspend', 'unknown-meter', 'tid-used', 'price-mismatch'] as const).map((k) =>
+                  Type.Literal(k),
+                ),
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            allowances: Type.Array(
+              Type.Object({
+                allowanceId: Type.String(),
+                vendorId: Type.String(),
+                deviceId: Type.String(),
+                amount: Type.Number(),
+                spent: Type.Number(),
+                status: Type.String(),
+                createdAt: Type.String(),
+                expiresAt: Type.String(),
+                anomalies: Type.Array(Obj),
+              }),
+            ),
+            truncated: Type.Boolean(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => listOfflineAnomalies(db, req.query as AnomalyFilter),
   );
 
   const KeyChangeBody = {
