@@ -3,13 +3,17 @@
 /**
  * Vending console. Vendors: find the meter, quote, vend, print or share the receipt with its
  * 20-digit token, grant a kWh advance to an eligible household. Operators also issue management
- * tokens. Each sale carries a fresh requestId so a retried click can never sell twice.
+ * tokens. An OpenPAYGO device gets its own form (days, unlock, counter sync: payg-tokens.js);
+ * operators also see what offline reconciliation flagged (offline-anomalies.js). Each sale carries a
+ * fresh requestId so a retried click can never sell twice.
  */
 import { useEffect, useState } from '../vendor/preact-hooks.js';
 import { api } from '../lib/api.js';
 import { html } from '../lib/html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t } from '../lib/i18n.js';
 import { listOf } from '../lib/series.js';
+import { OfflineAnomalies } from './offline-anomalies.js';
+import { PaygTokenForm, formatPaygToken } from './payg-tokens.js';
 import { formatToken } from './statement.js';
 
 export const VEND_PATHS = {
@@ -38,6 +42,7 @@ export function VendingView({ session }) {
   const [searched, setSearched] = useState('');
   const [query, setQuery] = useState('');
   const [meterId, setMeterId] = useState('');
+  const [meter, setMeter] = useState(/** @type {any} */ (null));
   const [amount, setAmount] = useState('');
   const [quote, setQuote] = useState(/** @type {any} */ (null));
   const [receipt, setReceipt] = useState(/** @type {any} */ (null));
@@ -76,18 +81,24 @@ export function VendingView({ session }) {
     };
   }, [needle]);
 
-  /** Looks the typed id up in the ledger (vendors cannot list the fleet) and selects it. */
-  async function lookup() {
-    const id = query.trim();
+  /**
+   * Looks the id up in the ledger (vendors cannot list the fleet) and selects it; its token scheme
+   * says which form the console shows (STS meter or OpenPAYGO device).
+   * @param {string} id
+   */
+  async function pick(id) {
     if (!id) return;
     setError('');
+    setInfo('');
     setQuote(null);
     setReceipt(null);
     try {
       const m = await api(`/api/ledger/meters/${encodeURIComponent(id)}`);
+      setMeter(m);
       setMeterId(String(m?.id ?? id));
     } catch (e) {
       setMeterId('');
+      setMeter(null);
       setError(
         /** @type {any} */ (e).status === 404
           ? t('vend.unknownMeter', { id })
@@ -110,6 +121,8 @@ export function VendingView({ session }) {
     }
   }
 
+  const lookup = () => pick(query.trim());
+  const payg = meter?.tokenScheme === 'openpaygo';
   const money = () => Number(amount.replace(',', '.'));
   const doQuote = () => call(VEND_PATHS.quote, { meterId, amount: money() }, setQuote);
   const doVend = () =>
@@ -120,7 +133,8 @@ export function VendingView({ session }) {
 
   async function share() {
     if (!receipt) return;
-    const text = `${t('vend.receipt')} ${receipt.meterId} — ${t('vend.token')}: ${formatToken(receipt.token)}`;
+    const shown = receipt.payg ? formatPaygToken(receipt.token) : formatToken(receipt.token);
+    const text = `${t('vend.receipt')} ${receipt.meterId} — ${t('vend.token')}: ${shown}`;
     try {
       if (navigator.share) await navigator.share({ title: 'metergate', text });
       else {
@@ -153,12 +167,7 @@ export function VendingView({ session }) {
           ${matches.map(
             (id) =>
               html`<li key=${id}>
-                <button
-                  type="button"
-                  class="secondary small"
-                  data-meter=${id}
-                  onClick=${() => (setMeterId(id), setQuote(null), setReceipt(null))}
-                >
+                <button type="button" class="secondary small" data-meter=${id} onClick=${() => void pick(id)}>
                   ${id}
                 </button>
               </li>`,
@@ -166,6 +175,25 @@ export function VendingView({ session }) {
         </ul>
         ${
           meterId &&
+          payg &&
+          html`<p data-testid="selected"><strong>${t('payg.selected', { id: meterId })}</strong></p>
+            <${PaygTokenForm}
+              key=${meterId}
+              device=${meter}
+              busy=${busy}
+              onIssue=${(
+                /** @type {string} */ path,
+                /** @type {Record<string,unknown>} */ body,
+                /** @type {string} */ title,
+              ) =>
+                call(path, { ...body, requestId: requestId() }, (r) =>
+                  setReceipt({ ...r, title, payg: true }),
+                )}
+            />`
+        }
+        ${
+          meterId &&
+          !payg &&
           html`<p data-testid="selected"><strong>${t('vend.selected', { id: meterId })}</strong></p>
             <label for="vend-amount">${t('vend.amount')}</label>
             <input
@@ -245,7 +273,7 @@ export function VendingView({ session }) {
           busy=${busy}
           onReprint=${() =>
             call(VEND_PATHS.reprint(receipt.vendId), {}, (r) =>
-              setReceipt({ ...r, title: t('vend.duplicate') }),
+              setReceipt({ ...r, title: t('vend.duplicate'), payg: receipt.payg }),
             )}
           onCreditNote=${
             session.role === 'operator'
@@ -255,7 +283,7 @@ export function VendingView({ session }) {
                     void call(
                       VEND_PATHS.creditNote(receipt.vendId),
                       { requestId: requestId(), reason },
-                      (r) => setReceipt({ ...r, title: t('vend.creditNoted') }),
+                      (r) => setReceipt({ ...r, title: t('vend.creditNoted'), payg: receipt.payg }),
                     );
                 }
               : undefined
@@ -263,11 +291,12 @@ export function VendingView({ session }) {
           onReverse=${() =>
             window.confirm(t('vend.reverseConfirm')) &&
             call(VEND_PATHS.reverse(receipt.vendId), {}, (r) =>
-              setReceipt({ ...r, title: t('vend.reversed') }),
+              setReceipt({ ...r, title: t('vend.reversed'), payg: receipt.payg }),
             )}
         />`
       }
     </div>
+    ${(session.role === 'operator' || session.role === 'admin') && html`<${OfflineAnomalies} />`}
   </section>`;
 }
 
@@ -281,6 +310,7 @@ function Receipt({ receipt, onShare, note, busy, onReprint, onReverse, onCreditN
     Array.isArray(receipt.tokens) && receipt.tokens.length
       ? receipt.tokens.map((/** @type {any} */ x) => x.digits ?? x.token ?? x)
       : [receipt.token];
+  const show = receipt.payg ? formatPaygToken : formatToken;
   return html`<div class="grow receipt" data-testid="receipt" aria-live="polite">
     <h2>${receipt.title}</h2>
     ${
@@ -311,13 +341,22 @@ function Receipt({ receipt, onShare, note, busy, onReprint, onReverse, onCreditN
           : null
       }
       ${
-        r.units !== undefined &&
-        html`<dt>${t('vend.units')}</dt>
-          <dd>${fmtNumber(r.units, 1)} kWh</dd>`
+        r.tokenType &&
+        html`<dt>${t('payg.type')}</dt>
+          <dd data-testid="payg-token-type">${t(`payg.type.${r.tokenType}`)}</dd>`
+      }
+      ${
+        receipt.payg
+          ? r.days !== undefined &&
+            html`<dt>${t('payg.days')}</dt>
+              <dd>${fmtNumber(r.days, 0)}</dd>`
+          : r.units !== undefined &&
+            html`<dt>${t('vend.units')}</dt>
+              <dd>${fmtNumber(r.units, 1)} kWh</dd>`
       }
     </dl>
     <p>${t('vend.token')}</p>
-    ${tokens.map((tok) => html`<p class="token" data-testid="token">${formatToken(String(tok))}</p>`)}
+    ${tokens.map((tok) => html`<p class="token" data-testid="token">${show(String(tok))}</p>`)}
     ${
       receipt.freeBasic &&
       html`<p>${t('vend.freeBasicToken', { units: fmtNumber(receipt.freeBasic.units, 1) })}</p>
