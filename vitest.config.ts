@@ -16,6 +16,11 @@ export default defineConfig({
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**', 'test/e2e/**', 'test/lint-fixtures/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // One module graph per worker instead of one per file: importing the gateway's modules
+          // again for each of ~150 files cost ~120 s of the tier's time on the 2-core machine. Tests
+          // keep no state in modules (each builds its own database, broker and gateway), which this
+          // relies on.
+          isolate: false,
         },
       },
       {
