@@ -147,26 +147,18 @@ export async function searchPoints(db: SqlExecutor, q: string, limit = 20): Prom
 }
 
 /** Open work orders (installations from the agency's connection requests included) at their place. */
-export async function openWorkOrders(db: SqlExecutor): Promise<
-  {
-    id: string;
-    kind: string;
-    status: string;
-    meter: string | null;
-    trackingNumber: string | null;
-    lon: number;
-    lat: number;
-  }[]
-> {
-  const { rows } = await db.query<{
-    id: string;
-    kind: string;
-    status: string;
-    meter: string | null;
-    trackingNumber: string | null;
-    lon: number;
-    lat: number;
-  }>(
+export interface MapWorkOrder {
+  id: string;
+  kind: string;
+  status: string;
+  meter: string | null;
+  trackingNumber: string | null;
+  lon: number;
+  lat: number;
+}
+
+export async function openWorkOrders(db: SqlExecutor): Promise<MapWorkOrder[]> {
+  const { rows } = await db.query<MapWorkOrder>(
     `SELECT * FROM (
        SELECT w.id::text AS id, w.kind, w.status, w.meter_id AS meter, w.tracking_number AS "trackingNumber",
               coalesce(w.lon, p.lon) AS lon, coalesce(w.lat, p.lat) AS lat

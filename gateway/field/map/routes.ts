@@ -1,4 +1,4 @@
-import { Type, type TLiteral } from '@sinclair/typebox';
+import { Type, type TLiteral, type TProperties } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorAnswerSchema, invalidRequest, type SqlExecutor } from '../../platform/index.js';
 import { basemapTopology } from './basemap.js';
@@ -39,25 +39,28 @@ export interface MapPluginOptions {
 }
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-const MeterFeature = Type.Object({
-  type: Type.Literal('Feature'),
-  geometry: Type.Object({
-    type: Type.Literal('Point'),
-    coordinates: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lon, lat] WGS 84' }),
+const PointGeometry = Type.Object({
+  type: Type.Literal('Point'),
+  coordinates: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lon, lat] WGS 84' }),
+});
+/** A GeoJSON Point feature with these properties. */
+const pointFeature = <P extends TProperties>(properties: P) =>
+  Type.Object({
+    type: Type.Literal('Feature'),
+    geometry: PointGeometry,
+    properties: Type.Object(properties),
+  });
+const MeterFeature = pointFeature({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('prepaid'), Type.Literal('postpaid')]),
+  state: Type.Union([...CONNECTIVITY_STATES].map((s) => Type.Literal(s)) as [TLiteral<ConnectivityState>], {
+    description:
+      'whether it reports: reporting, silent, outage (its transformer is out), unread (never reported)',
   }),
-  properties: Type.Object({
-    id: Type.String(),
-    kind: Type.Union([Type.Literal('prepaid'), Type.Literal('postpaid')]),
-    state: Type.Union([...CONNECTIVITY_STATES].map((s) => Type.Literal(s)) as [TLiteral<ConnectivityState>], {
-      description:
-        'whether it reports: reporting, silent, outage (its transformer is out), unread (never reported)',
-    }),
-    flags: Type.Array(Type.Union([...METER_FLAGS].map((s) => Type.Literal(s)) as [TLiteral<MeterFlag>]), {
-      description:
-        'what else is known: relay-open, low-credit, anomaly (vs last year), estimated (this month)',
-    }),
-    transformer: Nullable(Type.String()),
+  flags: Type.Array(Type.Union([...METER_FLAGS].map((s) => Type.Literal(s)) as [TLiteral<MeterFlag>]), {
+    description: 'what else is known: relay-open, low-credit, anomaly (vs last year), estimated (this month)',
   }),
+  transformer: Nullable(Type.String()),
 });
 
 /** The query string's coercion lets "Infinity" through an integer schema: refused here. */
@@ -143,19 +146,12 @@ export const mapPlugin: FastifyPluginAsyncTypebox<MapPluginOptions> = async (app
           200: Type.Object({
             type: Type.Literal('FeatureCollection'),
             features: Type.Array(
-              Type.Object({
-                type: Type.Literal('Feature'),
-                geometry: Type.Object({
-                  type: Type.Literal('Point'),
-                  coordinates: Type.Array(Type.Number()),
-                }),
-                properties: Type.Object({
-                  cluster: Type.Literal(true),
-                  id: Type.String(),
-                  count: Type.Integer(),
-                  prepaid: Type.Integer(),
-                  ...Object.fromEntries(METER_STATES.map((st) => [st, Type.Integer()])),
-                }),
+              pointFeature({
+                cluster: Type.Literal(true),
+                id: Type.String(),
+                count: Type.Integer(),
+                prepaid: Type.Integer(),
+                ...Object.fromEntries(METER_STATES.map((st) => [st, Type.Integer()])),
               }),
             ),
             generatedAt: Type.String({ format: 'date-time', description: 'when the counts were read' }),
@@ -308,28 +304,17 @@ export const mapPlugin: FastifyPluginAsyncTypebox<MapPluginOptions> = async (app
           200: Type.Object({
             type: Type.Literal('FeatureCollection'),
             features: Type.Array(
-              Type.Object({
-                type: Type.Literal('Feature'),
-                geometry: Type.Object({
-                  type: Type.Literal('Point'),
-                  coordinates: Type.Array(Type.Number(), {
-                    minItems: 2,
-                    maxItems: 2,
-                    description: '[lon, lat] WGS 84',
-                  }),
-                }),
-                properties: Type.Object({
-                  id: Type.String({ description: 'the tracking number (RC-… claim, DM-… request)' }),
-                  kind: Type.Union(CASE_LAYER_KINDS.map((k) => Type.Literal(k))),
-                  category: Type.String(),
-                  status: Type.String({ description: 'the case’s status in the agency' }),
-                  subject: Type.String(),
-                  targetDate: Type.String({ format: 'date' }),
-                  meter: Nullable(Type.String()),
-                  address: Nullable(Type.String()),
-                  workOrder: Nullable(Type.String()),
-                  workOrderStatus: Nullable(Type.String()),
-                }),
+              pointFeature({
+                id: Type.String({ description: 'the tracking number (RC-… claim, DM-… request)' }),
+                kind: Type.Union(CASE_LAYER_KINDS.map((k) => Type.Literal(k))),
+                category: Type.String(),
+                status: Type.String({ description: 'the case’s status in the agency' }),
+                subject: Type.String(),
+                targetDate: Type.String({ format: 'date' }),
+                meter: Nullable(Type.String()),
+                address: Nullable(Type.String()),
+                workOrder: Nullable(Type.String()),
+                workOrderStatus: Nullable(Type.String()),
               }),
             ),
           }),
