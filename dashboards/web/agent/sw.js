@@ -7,7 +7,7 @@
  * and the queue of indexes live in IndexedDB, where the app decides what is fresh.
  * Scope: this folder (/ui/agent/), the default for a worker served from it.
  */
-const CACHE = 'metergate-agent-v1';
+const CACHE = 'metergate-agent-v2';
 const SHELL = [
   './',
   './index.html',
@@ -18,6 +18,7 @@ const SHELL = [
   './dom.js',
   './entry-form.js',
   './i18n.js',
+  './offline-vend.js',
   './photo.js',
   './queue-db.js',
   './sync.js',
