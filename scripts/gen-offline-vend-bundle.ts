@@ -68,6 +68,9 @@ export async function offlineVendBundle(): Promise<string> {
   const server = [...new Set(js.match(/server-only:[^\s"']+/g) ?? [])];
   if (server.length || /^import\b/m.test(js))
     throw new Error(`the offline bundle needs server code: ${server.join(', ')}`);
+  // Node's globals are not imported, so only a look at the code catches them.
+  const globals = [...new Set(js.match(/\b(?:Buffer|process|require)\b(?=\s*[.(])/g) ?? [])];
+  if (globals.length) throw new Error(`the offline bundle uses Node globals: ${globals.join(', ')}`);
   return js;
 }
 

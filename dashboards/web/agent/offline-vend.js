@@ -34,7 +34,13 @@ var TokenEngineError = class extends Error {
 
 // token-engine/key-fields.ts
 function hexToBytes(hex) {
-  return Uint8Array.from(Buffer.from(hex, "hex"));
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const pair = hex.slice(2 * i, 2 * i + 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(pair)) return out.slice(0, i);
+    out[i] = Number.parseInt(pair, 16);
+  }
+  return out;
 }
 
 // token-engine/amount.ts
