@@ -22,6 +22,8 @@ const SHELL = [
   './photo.js',
   './queue-db.js',
   './sync.js',
+  './vend-db.js',
+  './sealed-keys.js',
 ];
 
 const sw = /** @type {any} */ (self);
