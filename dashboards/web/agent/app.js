@@ -123,6 +123,7 @@ function signInView(problem = '') {
       field(t('readerName'), reader, t('signInHint')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: t('signIn') })),
     ),
+    h('p', {}, h('a', { href: './vend.html', 'data-testid': 'to-sales', text: t('vToSales') })),
   );
 }
 
