@@ -313,6 +313,29 @@ describe('a mobile recharge agent selling offline on the phone', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     expect(await page.locator('li[data-seq="1"] .token').getAttribute('dir')).toBe('ltr');
     await shot(page, 'ar-05-synced');
+
+    // The allowance leaves the phone: the sealed keys and the device key are gone, the sales stay.
+    await page.getByTestId('forget').click();
+    await page.locator('#vendor-key').waitFor();
+    const left = await page.evaluate(
+      () =>
+        new Promise<[number, number]>((resolve) => {
+          const open = indexedDB.open('metergate-vend');
+          open.onsuccess = () => {
+            const tx = open.result.transaction(['keys', 'sales'], 'readonly');
+            const keys = tx.objectStore('keys').count();
+            const sales = tx.objectStore('sales').count();
+            tx.oncomplete = () => resolve([keys.result, sales.result]);
+          };
+        }),
+    );
+    expect(left).toEqual([0, 3]);
+    // Online, so the allowance is closed: the 80 MAD not sold are back on the float.
+    await expect
+      .poll(async () => (await db.query<{ status: string }>('SELECT status FROM offline_allowances')).rows)
+      .toEqual([{ status: 'closed' }]);
+    expect(await float()).toBe(880);
+    expect(await ledgerBooks(db)).toMatchObject({ balanced: true });
     expect(problems).toEqual([]);
     expect(a11y).toEqual([]);
     await context.close();

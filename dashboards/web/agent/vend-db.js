@@ -72,14 +72,22 @@ export const putValue = (/** @type {Store} */ store, /** @type {string} */ key, 
 export const loadDevice = () => getValue('state', 'device');
 
 /**
- * A sale and the device state after it, in one transaction.
+ * A sale, the device state after it and the phone's sale counter (which outlives allowances), in
+ * one transaction: a sequence number once shown on a receipt is never handed out again.
  * @param {any} state
  * @param {QueuedSale} sale
  */
 export const saveSale = (state, sale) =>
   inTransaction(['state', 'sales'], 'readwrite', (tx) => {
     tx.objectStore('state').put(state, 'device');
+    tx.objectStore('state').put({ deviceId: sale.deviceId, seq: sale.seq }, 'identity');
     tx.objectStore('sales').put(sale);
+  });
+
+/** The allowance leaves the phone (its keys are wiped by the sealed store). */
+export const forgetDevice = () =>
+  inTransaction(['state'], 'readwrite', (tx) => {
+    tx.objectStore('state').delete('device');
   });
 
 export const saveDevice = (/** @type {any} */ state) => putValue('state', 'device', state);

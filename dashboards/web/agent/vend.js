@@ -16,7 +16,16 @@ import { field, h } from './dom.js';
 import { LANGS, LANG_NAMES, applyLang, getLang, num, parseIndex, setLang, t } from './i18n.js';
 import { OfflineVendingDevice, priceInMonth } from './offline-vend.js';
 import { sealedSecurityModule } from './sealed-keys.js';
-import { allSales, getValue, loadDevice, putValue, saveAnswers, saveDevice, saveSale } from './vend-db.js';
+import {
+  allSales,
+  forgetDevice,
+  getValue,
+  loadDevice,
+  putValue,
+  saveAnswers,
+  saveDevice,
+  saveSale,
+} from './vend-db.js';
 
 /**
  * The vendor's API key stays on the phone (localStorage, as the reader's key does: the sync comes
@@ -290,7 +299,6 @@ async function sell(/** @type {string} */ meterId, /** @type {number} */ amount)
     });
     // On disk (sale and device state together) before the receipt is shown.
     await saveSale(state, sale);
-    await putValue('state', 'identity', { deviceId: device.deviceId, seq: v.seq });
     receipt = sale;
     problem = '';
   } catch (err) {
@@ -488,8 +496,17 @@ async function sellView() {
         text: t('vForget'),
         onclick: async () => {
           if (pending) return fail(t('vForgetPending'));
+          // With network, the allowance is closed too: what was not sold goes back to the float.
+          // Without, the keys still go; the vendor or an operator closes it later.
+          if (online()) {
+            await callWith(
+              vendorKey(),
+              'POST',
+              `/api/offline-allowances/${encodeURIComponent(state.allowance.allowanceId)}/close`,
+            );
+          }
           await module.wipe();
-          await saveDevice(undefined);
+          await forgetDevice();
           device = undefined;
           receipt = undefined;
           void render();
