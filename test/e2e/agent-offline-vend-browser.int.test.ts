@@ -137,6 +137,7 @@ describe('a mobile recharge agent selling offline on the phone', () => {
       expect.stringMatching(/javascript/),
     ]);
     await page.locator('#vendor-key').waitFor();
+    expect(await page.locator('#syncbar').textContent()).toBe('En ligneTout est synchronisé');
     await shot(page, 'fr-00-set-up');
 
     // Provisioning, online: 200 MAD taken from the float, M1 and M2.

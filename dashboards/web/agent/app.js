@@ -60,16 +60,19 @@ async function syncBar() {
       { 'data-testid': 'pending', 'data-count': n },
       syncing ? t('syncing') : n ? t('pending', { n }) : t('allSynced'),
     ),
-    session().key
-      ? h('button', {
-          type: 'button',
-          class: 'secondary',
-          'data-testid': 'sync',
-          disabled: !up || !n || syncing,
-          text: t('sync'),
-          onclick: () => void sync(),
-        })
-      : null,
+    // replaceChildren would write a null out as the text "null".
+    ...(session().key
+      ? [
+          h('button', {
+            type: 'button',
+            class: 'secondary',
+            'data-testid': 'sync',
+            disabled: !up || !n || syncing,
+            text: t('sync'),
+            onclick: () => void sync(),
+          }),
+        ]
+      : []),
   );
 }
 
