@@ -341,4 +341,65 @@ describe('a mobile recharge agent selling offline on the phone', () => {
     expect(a11y).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('shows what the centre flags on a tampered phone: a price it does not give, a sale past the block', async () => {
+    const { context, page, problems } = await phone();
+    await page.goto(`${url}/ui/agent/vend.html`);
+    await page.locator('#vendor-key').fill(world.keys.vendor);
+    await page.locator('#block').fill('100');
+    await page.locator('#meters').fill('M2');
+    await page.getByTestId('provision').click();
+    await page.getByTestId('remaining').waitFor();
+    // The app's state edited on the phone: a bigger block, and M2's month started afresh (so the
+    // fixed charge is taken again and the blocks restart: other units than the centre's).
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('metergate-vend');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('state', 'readwrite');
+            const store = tx.objectStore('state');
+            const get = store.get('device');
+            get.onsuccess = () => {
+              const d = get.result;
+              d.allowance.amount = 10_000;
+              d.meters[0].position = { month: null, units: 0, fixed: 0 };
+              store.put(d, 'device');
+            };
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+    await page.reload();
+    await page.getByTestId('remaining').waitFor();
+    expect(await page.getByTestId('remaining').getAttribute('data-amount')).toBe('10000');
+    const mispriced = await sell(page, 'M2', '50');
+    await expect.poll(() => saleStates(page)).toEqual(['1:price-mismatch']);
+    const expected = (
+      await db.query<{ detail: { expectedUnits: number } }>(
+        `SELECT detail FROM offline_anomalies WHERE kind = 'price'`,
+      )
+    ).rows[0]!.detail.expectedUnits;
+    expect(expected).not.toBe(mispriced.units);
+    expect(await page.locator('li[data-seq="1"] [data-testid=sale-state]').textContent()).toBe(
+      `Enregistrée, anomalie de prix (${String(expected).replace('.', ',')} kWh attendus)`,
+    );
+    await newSale(page);
+    await sell(page, 'M2', '80');
+    await expect.poll(() => saleStates(page)).toEqual(['2:overspend', '1:price-mismatch']);
+    expect(await page.locator('li[data-seq="2"] [data-testid=sale-state]').textContent()).toBe(
+      'Enregistrée, au-delà de l’autorisation',
+    );
+    await shot(page, 'fr-06-tampered-flagged');
+    const flagged = await db.query<{ kind: string; detail: { excess?: number } }>(
+      `SELECT kind, detail FROM offline_anomalies ORDER BY id`,
+    );
+    expect(flagged.rows.map((r) => r.kind)).toEqual(['price', 'overspend', 'price']);
+    expect(flagged.rows[1]!.detail.excess).toBe(30);
+    expect(await ledgerBooks(db)).toMatchObject({ balanced: true, duplicateTokens: 0 });
+    expect(problems).toEqual([]);
+    expect(a11y).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
