@@ -51,6 +51,8 @@ const onlyWhatIsUsed: Plugin = {
 export async function offlineVendBundle(): Promise<string> {
   const out = await build({
     entryPoints: [ENTRY],
+    // The path comments in the bundle are relative to the repository, wherever it is run from.
+    absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
     bundle: true,
     format: 'esm',
     platform: 'browser',
