@@ -34,8 +34,18 @@ function bad(detail: string): never {
   throw new TokenEngineError('MG_ERR_TOKEN_KEY_FIELD', detail);
 }
 
+/**
+ * Hex to bytes without Node's Buffer (the phone's offline vending bundle runs it too), reading as
+ * `Buffer.from(hex, 'hex')` does: whole pairs, up to the first one that is not hex.
+ */
 export function hexToBytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const pair = hex.slice(2 * i, 2 * i + 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(pair)) return out.slice(0, i);
+    out[i] = Number.parseInt(pair, 16);
+  }
+  return out;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

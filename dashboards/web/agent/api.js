@@ -42,12 +42,25 @@ export const online = () => navigator.onLine;
  * otherwise the gateway answered (its error body carries a message in the page's language).
  * @returns {Promise<{ ok: boolean, status: number, data: any }>}
  */
-export async function call(/** @type {string} */ method, /** @type {string} */ url, /** @type {any} */ body) {
+export function call(/** @type {string} */ method, /** @type {string} */ url, /** @type {any} */ body) {
+  return callWith(session().key, method, url, body);
+}
+
+/**
+ * The same call with another key (the offline sales page holds a vendor's key apart from the reader's).
+ * @returns {Promise<{ ok: boolean, status: number, data: any }>}
+ */
+export async function callWith(
+  /** @type {string} */ key,
+  /** @type {string} */ method,
+  /** @type {string} */ url,
+  /** @type {any} */ body,
+) {
   try {
     const res = await fetch(url, {
       method,
       headers: {
-        'x-api-key': session().key,
+        'x-api-key': key,
         'accept-language': getLang(),
         ...(body ? { 'content-type': 'application/json' } : {}),
       },

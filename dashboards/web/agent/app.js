@@ -60,16 +60,19 @@ async function syncBar() {
       { 'data-testid': 'pending', 'data-count': n },
       syncing ? t('syncing') : n ? t('pending', { n }) : t('allSynced'),
     ),
-    session().key
-      ? h('button', {
-          type: 'button',
-          class: 'secondary',
-          'data-testid': 'sync',
-          disabled: !up || !n || syncing,
-          text: t('sync'),
-          onclick: () => void sync(),
-        })
-      : null,
+    // replaceChildren would write a null out as the text "null".
+    ...(session().key
+      ? [
+          h('button', {
+            type: 'button',
+            class: 'secondary',
+            'data-testid': 'sync',
+            disabled: !up || !n || syncing,
+            text: t('sync'),
+            onclick: () => void sync(),
+          }),
+        ]
+      : []),
   );
 }
 
@@ -123,6 +126,7 @@ function signInView(problem = '') {
       field(t('readerName'), reader, t('signInHint')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: t('signIn') })),
     ),
+    h('p', {}, h('a', { href: './vend.html', 'data-testid': 'to-sales', text: t('vToSales') })),
   );
 }
 

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { generateCreditToken, hexToBytes, TID_MAX, tidFromTime } from '../../../token-engine/index.js';
 import type { RecoveryPolicy } from '../../billing/index.js';
 import { positionAfter, priceInMonth } from '../vending/month-pricing.js';
@@ -8,48 +7,106 @@ const NO_RECOVERY: RecoveryPolicy = { mode: 'full' };
 
 /**
  * The device's security module: it takes the decoder keys once and afterwards only mints tokens.
- * Nothing reads a key back. In the vending console (PWA) the same interface sits on WebCrypto:
- * keys imported as non-extractable CryptoKeys wrapped under a device key kept in IndexedDB, never
- * in clear in localStorage (THREAT-MODEL.md beside this file).
+ * Nothing reads a key back. Synchronous in Node (`memorySecurityModule`); in the vending console
+ * (PWA) asynchronous, on WebCrypto: each decoder key sealed (AES-GCM) under a non-extractable
+ * device key kept in IndexedDB, unsealed into memory only to mint (dashboards/web/agent/
+ * sealed-keys.js; THREAT-MODEL.md beside this file).
  */
 export interface OfflineSecurityModule {
-  load(meters: OfflineMeterMaterial[]): void;
-  mintCredit(meterId: string, units: number, tid: number): string;
+  load(meters: OfflineMeterMaterial[]): void | Promise<void>;
+  mintCredit(meterId: string, units: number, tid: number): string | Promise<string>;
   /** Forget every key (allowance closed or expired, device reported lost). */
-  wipe(): void;
+  wipe(): void | Promise<void>;
+}
+
+/** A random number below `bound` (the token's 4-bit RND): injectable so tests can fix it. */
+export type RandomBelow = (bound: number) => number;
+
+/**
+ * WebCrypto's generator, present in Node and in every browser (no `node:crypto`, so the same
+ * code runs in the console's bundle). Rejection sampling keeps the draw uniform.
+ */
+export const cryptoRandomBelow: RandomBelow = (bound) => {
+  const limit = Math.floor(0x1_0000_0000 / bound) * bound;
+  const out = new Uint32Array(1);
+  for (;;) {
+    globalThis.crypto.getRandomValues(out);
+    if (out[0]! < limit) return out[0]! % bound;
+  }
+};
+
+const SUBCLASS = { electricity: 0, water: 1, gas: 2 } as const;
+
+/** What minting needs about a meter besides its key. */
+export type MintProfile = Pick<OfflineMeterMaterial, 'ken' | 'supply'>;
+
+/**
+ * Mint one STS EA11 credit token with a decoder key held by a security module: the one minting
+ * step of every module (Node's memory one, the console's sealed one).
+ */
+export function mintCreditWithKey(
+  decoderKey: Uint8Array,
+  meter: MintProfile,
+  units: number,
+  tid: number,
+  random: RandomBelow = cryptoRandomBelow,
+): string {
+  return generateCreditToken({
+    decoderKey,
+    ea: '11',
+    subclass: SUBCLASS[meter.supply],
+    units,
+    tid,
+    rnd: random(16),
+    ken: meter.ken,
+  });
 }
 
 /** The Node implementation (tests, bench, a field laptop): keys only in this closure. */
-export function memorySecurityModule(): OfflineSecurityModule {
-  const keys = new Map<string, { key: Uint8Array; ken: number; subclass: 0 | 1 | 2 }>();
+export function memorySecurityModule(random: RandomBelow = cryptoRandomBelow): OfflineSecurityModule {
+  const keys = new Map<string, { key: Uint8Array; profile: MintProfile }>();
   return {
     load(meters) {
       for (const m of meters) {
-        keys.set(m.meterId, {
-          key: hexToBytes(m.decoderKey),
-          ken: m.ken,
-          subclass: ({ electricity: 0, water: 1, gas: 2 } as const)[m.supply],
-        });
+        keys.set(m.meterId, { key: hexToBytes(m.decoderKey), profile: { ken: m.ken, supply: m.supply } });
       }
     },
     mintCredit(meterId, units, tid) {
       const k = keys.get(meterId);
       if (!k) throw new Error(`meter ${meterId} is not provisioned on this device`);
-      return generateCreditToken({
-        decoderKey: k.key,
-        ea: '11',
-        subclass: k.subclass,
-        units,
-        tid,
-        rnd: randomInt(16),
-        ken: k.ken,
-      });
+      return mintCreditWithKey(k.key, k.profile, units, tid, random);
     },
     wipe() {
       for (const k of keys.values()) k.key.fill(0);
       keys.clear();
     },
   };
+}
+
+/** A provisioned meter as the device keeps it: the selling data, never the key, and its last TID. */
+export type DeviceMeter = Omit<OfflineMeterMaterial, 'decoderKey'> & { tid: number };
+
+/**
+ * Everything the device knows between two sales, without a single key (those are in the security
+ * module): what the console keeps in IndexedDB to go on selling after a reload with no network.
+ */
+export interface DeviceState {
+  deviceId: string;
+  allowance: Omit<OfflineAllowance, 'meters'>;
+  meters: DeviceMeter[];
+  spentCents: number;
+  seq: number;
+  pending: OfflineVend[];
+}
+
+/** What a sale is before its token: the checks passed, the price and the TID decided. */
+interface PreparedSale {
+  meter: DeviceMeter;
+  cents: number;
+  tenths: number;
+  fixedCents: number;
+  tid: number;
+  now: Date;
 }
 
 /**
@@ -59,36 +116,86 @@ export function memorySecurityModule(): OfflineSecurityModule {
  */
 export class OfflineVendingDevice {
   readonly deviceId: string;
-  private allowance: OfflineAllowance | undefined;
+  private allowance: Omit<OfflineAllowance, 'meters'> | undefined;
   private readonly module: OfflineSecurityModule;
-  private readonly meters = new Map<string, OfflineMeterMaterial & { tid: number }>();
+  private readonly meters = new Map<string, DeviceMeter>();
   private spentCents = 0;
   private seq = 0;
   /** Sales not yet acknowledged by the centre. */
   readonly pending: OfflineVend[] = [];
+  /** The console's sales run one after another (a double tap must not reuse a TID or the block). */
+  private selling: Promise<unknown> = Promise.resolve();
 
   constructor(deviceId: string, module: OfflineSecurityModule = memorySecurityModule()) {
     this.deviceId = deviceId;
     this.module = module;
   }
 
-  provision(a: OfflineAllowance): void {
-    this.allowance = a;
-    this.module.load(a.meters);
-    for (const m of a.meters) this.meters.set(m.meterId, { ...m, tid: m.lastTid ?? -1 });
+  /** Take an allowance: the keys go to the security module (awaited when it is asynchronous). */
+  provision(a: OfflineAllowance): void | Promise<void> {
+    const { meters, ...allowance } = a;
+    this.allowance = allowance;
+    const loading = this.module.load(meters);
+    this.meters.clear();
+    for (const { decoderKey: _key, ...m } of meters)
+      this.meters.set(m.meterId, { ...m, tid: m.lastTid ?? -1 });
+    // The sequence goes on across allowances: (device, seq) names a sale for ever.
     this.spentCents = 0;
+    return loading;
+  }
+
+  /** The state to keep (no key in it), and the device rebuilt from it over the same sealed keys. */
+  snapshot(): DeviceState {
+    if (!this.allowance) throw new Error('device not provisioned');
+    return structuredClone({
+      deviceId: this.deviceId,
+      allowance: this.allowance,
+      meters: [...this.meters.values()],
+      spentCents: this.spentCents,
+      seq: this.seq,
+      pending: this.pending,
+    });
+  }
+
+  static restore(state: DeviceState, module: OfflineSecurityModule): OfflineVendingDevice {
+    const d = new OfflineVendingDevice(state.deviceId, module);
+    const s = structuredClone(state);
+    d.allowance = s.allowance;
+    for (const m of s.meters) d.meters.set(m.meterId, m);
+    d.spentCents = s.spentCents;
+    d.seq = s.seq;
+    d.pending.push(...s.pending);
+    return d;
   }
 
   get remaining(): number {
     return ((this.allowance ? Math.round(this.allowance.amount * 100) : 0) - this.spentCents) / 100;
   }
 
-  /** Sell offline; refuses an unknown meter or a sale past the allowance. */
+  /** Sell offline with a synchronous module; refuses an unknown meter or a sale past the allowance. */
   sell(meterId: string, amount: number, now: Date): OfflineVend {
+    const sale = this.prepare(meterId, amount, now);
+    const token = this.module.mintCredit(meterId, sale.tenths / 10, sale.tid);
+    if (typeof token !== 'string') throw new Error('asynchronous security module: use sellAsync');
+    return this.commit(sale, token);
+  }
+
+  /** The same sale with an asynchronous module (the console's sealed keys); one sale at a time. */
+  sellAsync(meterId: string, amount: number, now: Date): Promise<OfflineVend> {
+    const run = this.selling.then(async () => {
+      const sale = this.prepare(meterId, amount, now);
+      return this.commit(sale, await this.module.mintCredit(meterId, sale.tenths / 10, sale.tid));
+    });
+    this.selling = run.catch(() => undefined);
+    return run;
+  }
+
+  private prepare(meterId: string, amount: number, now: Date): PreparedSale {
     const m = this.meters.get(meterId);
     if (!this.allowance || !m) throw new Error(`meter ${meterId} is not provisioned on this device`);
     if (now.getTime() > Date.parse(this.allowance.expiresAt)) throw new Error('allowance expired');
     const c = Math.round(amount * 100);
+    if (!(c > 0)) throw new Error('amount must be positive');
     if (c > Math.round(this.allowance.amount * 100) - this.spentCents)
       throw new Error('offline allowance exhausted');
     // Priced as the centre prices an online sale (tariff blocks from this month's position, fixed
@@ -99,21 +206,24 @@ export class OfflineVendingDevice {
       { moneyCents: c },
     );
     if (b.energy.tenths < 1) throw new Error('amount buys no units');
-    const units = b.energy.tenths / 10;
     const tid = Math.max(tidFromTime(now, m.baseDate), m.tid + 1);
     if (tid > TID_MAX) throw new Error('TID range exhausted');
-    m.tid = tid;
-    const token = this.module.mintCredit(meterId, units, tid);
-    m.position = positionAfter(m.position, now, b.energy.tenths, b.fixedCents);
-    this.spentCents += c;
+    return { meter: m, cents: c, tenths: b.energy.tenths, fixedCents: b.fixedCents, tid, now };
+  }
+
+  /** The token is minted: the TID, the month position, the block and the counter move on. */
+  private commit(s: PreparedSale, token: string): OfflineVend {
+    s.meter.tid = s.tid;
+    s.meter.position = positionAfter(s.meter.position, s.now, s.tenths, s.fixedCents);
+    this.spentCents += s.cents;
     const v: OfflineVend = {
       seq: ++this.seq,
-      meterId,
-      amount: c / 100,
-      units,
-      tid,
+      meterId: s.meter.meterId,
+      amount: s.cents / 100,
+      units: s.tenths / 10,
+      tid: s.tid,
       token,
-      soldAt: now.toISOString(),
+      soldAt: s.now.toISOString(),
     };
     this.pending.push(v);
     return v;

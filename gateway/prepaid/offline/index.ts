@@ -7,7 +7,16 @@ export {
   type OfflineVend,
   type SyncOutcome,
 } from './offline.js';
-export { OfflineVendingDevice, memorySecurityModule, type OfflineSecurityModule } from './device.js';
+export {
+  OfflineVendingDevice,
+  memorySecurityModule,
+  mintCreditWithKey,
+  cryptoRandomBelow,
+  type OfflineSecurityModule,
+  type DeviceState,
+  type DeviceMeter,
+  type RandomBelow,
+} from './device.js';
 export {
   listOfflineAnomalies,
   type AnomalyFilter,
