@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PgliteDatabase } from './pglite-database.js';
-import { isFreshDataDir, pgliteTemplate, pgliteTemplatePath } from './pglite-template.js';
+import { isFreshDataDir, pgliteTemplate, pgliteTemplatePath, readTrusted } from './pglite-template.js';
 
 describe('PGlite empty-cluster template', { timeout: 120_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'mg-pglite-template-'));
@@ -34,15 +34,15 @@ describe('PGlite empty-cluster template', { timeout: 120_000 }, () => {
     await again.close();
   });
 
-  it('ignores a cached file that others may write, and makes its own', async () => {
-    const dir = join(root, 'cache-b');
-    const path = join(dir, 'template.tar');
-    await pgliteTemplate(join(dir, 'seed.tar')); // creates the directory
-    writeFileSync(path, 'not a cluster');
-    chmodSync(path, 0o666);
-    const template = await pgliteTemplate(path);
-    expect(template?.size).toBeGreaterThan(1_000_000);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
+  it('uses a cached file only when this user owns it and nobody else may write it', () => {
+    const path = join(root, 'trust.tar');
+    writeFileSync(path, 'cluster bytes', { mode: 0o600 });
+    expect(readTrusted(path)?.toString()).toBe('cluster bytes');
+    chmodSync(path, 0o666); // another local user could have swapped it
+    expect(readTrusted(path)).toBeUndefined();
+    chmodSync(path, 0o620);
+    expect(readTrusted(path)).toBeUndefined();
+    expect(readTrusted(join(root, 'missing.tar'))).toBeUndefined();
   });
 
   it('gives an in-memory database the same empty cluster initdb would', async () => {

@@ -64,7 +64,7 @@ async function readOrMake(path: string): Promise<Blob | undefined> {
 }
 
 /** The cached file, if this user owns it and nobody else may write it (it becomes a database). */
-function readTrusted(path: string): Buffer | undefined {
+export function readTrusted(path: string): Buffer | undefined {
   try {
     const st = statSync(path);
     const uid = process.getuid?.();
