@@ -240,7 +240,12 @@ export function englishDetector(c: {
   errorsEn: string[];
 }): (text: string) => string | null {
   const fr = new Set([...c.fr, ...c.errorsFr]);
-  const words = (s: string) => s.toLowerCase().match(/[a-zà-ÿ]+/g) ?? [];
+  // Placeholders ({issued}, {meterId}) are names, not words of the language around them.
+  const words = (s: string) =>
+    s
+      .replace(/\{\w+\}/g, ' ')
+      .toLowerCase()
+      .match(/[a-zà-ÿ]+/g) ?? [];
   const frWords = new Set([...fr].flatMap(words));
   const enWords = new Set(c.en.flatMap(words).filter((w) => !frWords.has(w)));
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
