@@ -34,7 +34,8 @@ function rssMb(pid: number): number {
 
 /**
  * `bench demo`: the demo's footprint as a newcomer meets it. Starts `metergate demo` on a fresh data
- * directory (the same command line as `npm run demo`, with the shebang's V8 flag), reports the time
+ * directory (the same command line as `npm run demo`, with the shebang's V8 flag; bin/metergate then
+ * re-executes the demo with its own, smaller young generation), reports the time
  * to its banner, the time until the two years of history are written behind it, the resident memory
  * of the process over `--duration` seconds with `--meters` meters (the last sample and the peak),
  * and the time it takes to stop on SIGTERM.

@@ -16,7 +16,7 @@ import {
 import { ROLLUP_MIGRATIONS, RollupEngine, SqlRollupStore } from './metering/rollups/index.js';
 import type { AuthPluginOptions } from './platform/auth/index.js';
 import { MqttBus } from './platform/bus/index.js';
-import { openDatabase, runMigrations, type SqlDatabase } from './platform/db/index.js';
+import { openDatabase, runMigrations, type PgliteTuning, type SqlDatabase } from './platform/db/index.js';
 import type { HealthReport } from './platform/health/index.js';
 import type { JobRunner } from './platform/jobs/index.js';
 import type { VendingService } from './prepaid/vending/index.js';
@@ -48,6 +48,8 @@ export interface GatewayOptions {
   databaseUrl?: string;
   /** Directory of embedded data (PGlite); omit for in-memory (tests). */
   dataDir?: string;
+  /** Sizing of the embedded database (the demo keeps it small); default PGlite's. */
+  pglite?: PgliteTuning;
   /** Reading store; default `defaultStoreKind`. */
   store?: StoreKind;
   influx?: { url: string; database: string; username?: string; password?: string; rawRetention?: string };
@@ -214,7 +216,7 @@ export class Gateway {
     const db = await life.run(
       'database',
       async () => {
-        const opened = await openDatabase({ url: o.databaseUrl, dataDir: o.dataDir, log });
+        const opened = await openDatabase({ url: o.databaseUrl, dataDir: o.dataDir, pglite: o.pglite, log });
         await runMigrations(opened, [...READINGS_MIGRATIONS, ...ROLLUP_MIGRATIONS]);
         return opened;
       },

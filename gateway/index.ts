@@ -36,4 +36,10 @@ export {
 } from './metering/readings/index.js';
 export { IngestPipeline, IngestMetrics, DeadLetterStore, type IngestStats } from './metering/ingest/index.js';
 export { LiveHub, type LiveMessage } from './metering/live/index.js';
-export { openDatabase, runMigrations, type SqlDatabase, type Migration } from './platform/db/index.js';
+export {
+  openDatabase,
+  runMigrations,
+  type SqlDatabase,
+  type Migration,
+  type PgliteTuning,
+} from './platform/db/index.js';

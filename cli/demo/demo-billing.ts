@@ -214,46 +214,33 @@ async function writeHistory(db: SqlDatabase, c: DemoPostpaid, until: string): Pr
   }
 }
 
+/**
+ * The demo's postpaid world in full: its customers (seedDemoCustomers), then their billing history
+ * (seedDemoBillingHistory). Idempotent: a restart on the same data directory adds nothing.
+ */
 export async function seedDemoBilling(
   db: SqlDatabase,
   options: { now?: Date; log?: (message: string) => void } = {},
 ): Promise<{ customers: number; bills: number }> {
-  const now = options.now ?? new Date();
+  await seedDemoCustomers(db, options.now);
+  return seedDemoBillingHistory(db, options);
+}
+
+/**
+ * The postpaid customers and their contracts, with the tariffs they are billed on (what the agency
+ * needs for the banner's customer to create an account), and their meters' daily consumption up to
+ * last month (the reading round takes its previous indexes from it). A few statements per customer,
+ * so the demo does it before its banner.
+ */
+export async function seedDemoCustomers(db: SqlDatabase, now = new Date()): Promise<void> {
+  const lastMonthEnd = dayStr(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
   await runMigrations(db, BILLING_MIGRATIONS);
   for (const t of [EXAMPLE_POSTPAID_ELECTRICITY, EXAMPLE_POSTPAID_ELECTRICITY_2026, EXAMPLE_POSTPAID_WATER]) {
     await upsertTariffVersion(db, t);
   }
-  const lastMonthEnd = dayStr(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
   for (const c of DEMO_POSTPAID) {
     const known = await db.query('SELECT 1 FROM customers WHERE id = $1', [c.id]);
-    if (!known.rows.length) {
-      const {
-        contract,
-        service,
-        meterId,
-        frequency,
-        perDay: _p,
-        summer: _s,
-        winter: _w,
-        unread: _u,
-        selfRead: _r,
-        boostFrom: _bf,
-        boost: _b,
-        ...person
-      } = c;
-      await createPostpaidCustomer(db, { ...person, notify: { sms: true, email: !!c.email } });
-      await createContract(db, {
-        number: contract,
-        customerId: c.id,
-        service,
-        meterId,
-        tariffId: service === 'water' ? EXAMPLE_POSTPAID_WATER.id : EXAMPLE_POSTPAID_ELECTRICITY.id,
-        frequency,
-        billingDay: 1,
-        subscribedAt: SUBSCRIBED,
-        initialIndex: 0,
-      });
-    }
+    if (!known.rows.length) await createDemoCustomer(db, c);
     await writeHistory(db, c, lastMonthEnd);
   }
   // The contracts start at index 0 on paper: their first real index is the meter's (1000 + use), so
@@ -265,10 +252,54 @@ export async function seedDemoBilling(
       [c.meterId, SUBSCRIBED, c.contract],
     );
   }
+}
+
+async function createDemoCustomer(db: SqlDatabase, c: DemoPostpaid): Promise<void> {
+  const {
+    contract,
+    service,
+    meterId,
+    frequency,
+    perDay: _p,
+    summer: _s,
+    winter: _w,
+    unread: _u,
+    selfRead: _r,
+    boostFrom: _bf,
+    boost: _b,
+    ...person
+  } = c;
+  await createPostpaidCustomer(db, { ...person, notify: { sms: true, email: !!c.email } });
+  await createContract(db, {
+    number: contract,
+    customerId: c.id,
+    service,
+    meterId,
+    tariffId: service === 'water' ? EXAMPLE_POSTPAID_WATER.id : EXAMPLE_POSTPAID_ELECTRICITY.id,
+    frequency,
+    billingDay: 1,
+    subscribedAt: SUBSCRIBED,
+    initialIndex: 0,
+  });
+}
+
+/**
+ * Every monthly billing run from the customers' subscription up to last month, the payments and the
+ * reminders: the slow part (seconds), which the demo runs behind its banner. Needs seedDemoCustomers
+ * first. Aborting stops between two months' runs; a later call carries on from there.
+ */
+export async function seedDemoBillingHistory(
+  db: SqlDatabase,
+  options: { now?: Date; log?: (message: string) => void; signal?: AbortSignal } = {},
+): Promise<{ customers: number; bills: number }> {
+  const now = options.now ?? new Date();
+  const aborted = () => options.signal?.aborted ?? false;
+  const lastMonthEnd = dayStr(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
   // As the gateway runs it: instalments falling due on the bills, automatic plans.
   const runner = new BillingRunner({ db, clock: () => now, instalmentsDue, afterIssue: automaticPlans() });
   let bills = 0;
   for (let m = SUBSCRIBED.slice(0, 7); `${m}-28` <= lastMonthEnd;) {
+    if (aborted()) return { customers: DEMO_POSTPAID.length, bills };
     let runId: string;
     try {
       runId = (await runner.create(m, 'demo')).id;
@@ -281,6 +312,7 @@ export async function seedDemoBilling(
     const [y, mo] = m.split('-').map(Number) as [number, number];
     m = new Date(Date.UTC(y, mo, 1)).toISOString().slice(0, 7);
   }
+  if (aborted()) return { customers: DEMO_POSTPAID.length, bills };
   const paid = await payDemoBills(db);
   const reminded = await remindDemoBills(db, now);
   options.log?.(

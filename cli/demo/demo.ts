@@ -24,6 +24,7 @@ import { gatewayFromConfig, securityModuleFor } from '../stack/index.js';
 import { HISTORY_DAYS, backfillHistory } from './demo-history.js';
 import { demoPowerCut, seedDemoField, seedDemoRound, type PowerSwitch } from './demo-field.js';
 import { DEMO_READER, DEMO_VENDOR, seedDemoLedger, type DemoApiKeys } from './demo-ledger.js';
+import { seedDemoBillingHistory, seedDemoCustomers } from './demo-billing.js';
 import { PortInUseError, portFree } from './ports.js';
 import { SocatPair, socatAvailable } from './socat-pair.js';
 
@@ -63,6 +64,20 @@ function fleetPlan(
 }
 
 const MAX_UNITS_PER_PORT = 247;
+
+/**
+ * The demo's device passwords are 18 random bytes made at each start, not words a person chose:
+ * there is nothing for key stretching to protect, so they are hashed at scrypt's 2^10 rather than
+ * the 2^14 of `metergate broker passwd`. 1 MB per hash instead of 16 MB, for the dozen hashes made
+ * at start and the check of each connection.
+ */
+const DEMO_SCRYPT_LOG2N = 10;
+
+/**
+ * The embedded database sized for a demo's few tens of MB of data: PostgreSQL's buffer pool lives in
+ * the WebAssembly heap, which never shrinks, and initdb's 128 MB of it ended up resident.
+ */
+const DEMO_PGLITE = { sharedBuffersMb: 16, youngGenerationMb: 8 } as const;
 
 /**
  * `metergate demo`: the whole mission in one process with embedded defaults — the broker (aedes), the
@@ -233,20 +248,20 @@ export class Demo {
           username: 'gateway',
           role: 'gateway',
           meters: [],
-          passwordHash: await hashPassword(gatewayPassword),
+          passwordHash: await hashPassword(gatewayPassword, DEMO_SCRYPT_LOG2N),
         },
         {
           username: 'demo-edge',
           role: 'edge',
           meters: edgeMeters.map((m) => m.id),
-          passwordHash: await hashPassword(edgePassword),
+          passwordHash: await hashPassword(edgePassword, DEMO_SCRYPT_LOG2N),
         },
         ...(await Promise.all(
           prepaidIds.map(async (id) => ({
             username: id,
             role: 'meter' as const,
             meters: [id],
-            passwordHash: await hashPassword(meterPasswords.get(id)!),
+            passwordHash: await hashPassword(meterPasswords.get(id)!, DEMO_SCRYPT_LOG2N),
           })),
         )),
       ],
@@ -285,6 +300,7 @@ export class Demo {
       logger: log,
       // The broker binds client ids to identities: the gateway's own username, then a suffix.
       mqttClientId: 'gateway:demo',
+      pglite: DEMO_PGLITE,
       metricsRegistries: () => [
         this.broker!.metrics.registry,
         ...(this.edge ? [this.edge.metrics.registry] : []),
@@ -297,7 +313,8 @@ export class Demo {
       () => gateway.stop(),
     );
     const { keys, prepaid } = await seedDemoLedger(gateway.db!, new KeyVault(securityModule), prepaidIds);
-    await (await import('./demo-billing.js')).seedDemoBilling(gateway.db!, { log: (m) => log.warn(m) });
+    // The postpaid customers now (the banner names one for the agency); their bills behind the banner.
+    await seedDemoCustomers(gateway.db!);
     // The fleet over a city district; POST /api/simulator/faults cuts these meters' power.
     const powerSwitches = new Map<string, PowerSwitch>(
       this.fleet.meters.map((m) => [m.id, (ms: number) => m.faults.goOffline(ms)]),
@@ -312,17 +329,22 @@ export class Demo {
       await seedDemoRound(gateway.field, DEMO_READER, new Date());
     }
 
-    // Two years of history per meter take a while to write: do it behind the live system, then scan.
+    // The past takes seconds to write: the postpaid customers' bills since their subscription, then
+    // two years of daily history per meter. Both run behind the live system, then the anomaly scan.
     const historyMeters = [
       ...this.fleet.meters.map((m) => ({ id: m.id, profile: 'household' as const })),
       ...prepaidIds.map((id) => ({ id, profile: 'household' as const })),
     ];
-    const backfill = backfillHistory(gateway.rollups!, historyMeters, 'metergate-demo', {
-      signal: this.backfillAbort.signal,
-      onProgress: o.onHistoryProgress,
-    })
+    const signal = this.backfillAbort.signal;
+    const backfill = seedDemoBillingHistory(gateway.db!, { signal, log: (m) => log.warn(m) })
+      .then(() =>
+        backfillHistory(gateway.rollups!, historyMeters, 'metergate-demo', {
+          signal,
+          onProgress: o.onHistoryProgress,
+        }),
+      )
       .then(async (h) => {
-        if (this.backfillAbort.signal.aborted) return;
+        if (signal.aborted) return;
         await gateway.jobs?.enqueue('anomaly-scan', {});
         log.warn(`demo history ready: ${h.meters} meters × ${h.days} days; anomaly scan queued`);
       })
@@ -352,7 +374,7 @@ export class Demo {
       () => edge.stop(),
     );
 
-    for (const m of prepaid) {
+    const prepaidMeters = prepaid.map((m) => {
       const meter = new MqttPrepaidMeter({
         meterId: m.id,
         meterKey: m.key,
@@ -364,22 +386,36 @@ export class Demo {
         powerScale: 10,
       });
       powerSwitches.set(m.id, (ms) => meter.powerCut(ms));
-      await this.life.run(
-        `prepaid meter ${m.id}`,
-        () => meter.start(),
-        () => meter.stop(),
-      );
-    }
+      return meter;
+    });
+    // All connected at once (each one waits on its broker round trips, not on the CPU).
+    await this.life.run(
+      `${prepaidMeters.length} prepaid meters`,
+      async () => {
+        const started = await Promise.allSettled(prepaidMeters.map((meter) => meter.start()));
+        const failed = started.find((r) => r.status === 'rejected');
+        if (failed) {
+          await Promise.allSettled(prepaidMeters.map((meter) => meter.stop()));
+          throw failed.reason;
+        }
+        return prepaidMeters;
+      },
+      async (meters) => {
+        await Promise.all(meters.map((meter) => meter.stop()));
+      },
+    );
     // Every prepaid customer starts with a purchase, delivered over MQTT to the connected meter.
     const vending = gateway.vending!;
-    for (const m of prepaid) {
-      await vending
-        .vend(
-          { id: 'demo-bootstrap', role: 'vendor', vendorId: DEMO_VENDOR },
-          { meterId: m.id, amount: 50, requestId: `demo-initial-${m.id}` },
-        )
-        .catch((err: Error) => log.warn({ meter: m.id }, `initial vend failed: ${err.message}`));
-    }
+    await Promise.all(
+      prepaid.map((m) =>
+        vending
+          .vend(
+            { id: 'demo-bootstrap', role: 'vendor', vendorId: DEMO_VENDOR },
+            { meterId: m.id, amount: 50, requestId: `demo-initial-${m.id}` },
+          )
+          .catch((err: Error) => log.warn({ meter: m.id }, `initial vend failed: ${err.message}`)),
+      ),
+    );
 
     return {
       url: `http://${host}:${o.port}`,

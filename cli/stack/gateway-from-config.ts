@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { dashboardsPlugin } from '../../dashboards/index.js';
-import { Gateway, type StoreKind } from '../../gateway/index.js';
+import { Gateway, type PgliteTuning, type StoreKind } from '../../gateway/index.js';
 import type { SecurityModule } from '../../gateway/prepaid/vending/index.js';
 import type { MetergateConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
@@ -24,6 +24,8 @@ export interface GatewayFromConfigOptions {
   publicMetrics?: boolean;
   /** Environment for channel secrets (SMS_GATEWAY_TOKEN); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Sizing of the embedded database (the demo keeps it small); default PGlite's. */
+  pglite?: PgliteTuning;
 }
 
 /**
@@ -38,6 +40,7 @@ export function gatewayFromConfig(config: MetergateConfig, options: GatewayFromC
   return new Gateway({
     databaseUrl: config.database.url,
     dataDir: config.dataDir,
+    pglite: options.pglite,
     store: options.store,
     influx: config.influx.url
       ? {

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import PDFDocument from 'pdfkit';
 import { formatCentimes } from '../../billing/index.js';
 import type { MyBill } from './my-bills.js';
@@ -51,6 +50,7 @@ export async function billsXlsx(
   lang: Lang,
   monthly?: { month: string; consumption: number }[],
 ): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // 0.3 s to load: only when a sheet is asked for
   const wb = new ExcelJS.Workbook();
   wb.creator = 'metergate';
   const sheet = wb.addWorksheet(lang === 'en' ? 'Bills' : lang === 'ar' ? 'الفواتير' : 'Factures', {

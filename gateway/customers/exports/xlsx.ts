@@ -1,9 +1,9 @@
-import ExcelJS from 'exceljs';
 import { formatDateTime, label, monthName, qualityLabel, type ConsumptionReport } from './report.js';
 
 /** XLSX workbook (exceljs): a monthly sheet with a total and a daily sheet; numbers stay numbers. */
 export async function renderXlsx(report: ConsumptionReport): Promise<Buffer> {
   const { lang } = report;
+  const { default: ExcelJS } = await import('exceljs'); // 0.3 s to load: only when a sheet is asked for
   const wb = new ExcelJS.Workbook();
   wb.creator = 'metergate';
   wb.created = report.generatedAt;

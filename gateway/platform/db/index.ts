@@ -1,7 +1,7 @@
 export type { SqlDatabase, SqlExecutor, QueryResult, QueryOptions, IsolationLevel } from './sql-database.js';
 export { copyStatement, isUniqueViolation } from './sql-database.js';
 export { encodeCopyText, copyField } from './copy-text.js';
-export { PgliteDatabase, type PgliteDatabaseOptions } from './pglite-database.js';
+export { PgliteDatabase, type PgliteDatabaseOptions, type PgliteTuning } from './pglite-database.js';
 export { PgliteWorkerDatabase } from './pglite-worker-database.js';
 export { startTsWorker } from './ts-worker.js';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js';

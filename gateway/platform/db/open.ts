@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PgliteDatabase } from './pglite-database.js';
+import { PgliteDatabase, type PgliteTuning } from './pglite-database.js';
 import { makePrivate } from './private-files.js';
 import { PgliteWorkerDatabase } from './pglite-worker-database.js';
 import { PostgresDatabase } from './postgres-database.js';
@@ -16,6 +16,8 @@ export interface OpenDatabaseOptions {
    * gateway use both cores, or this thread. An in-memory PGlite (tests) always runs on this thread.
    */
   pgliteThread?: 'worker' | 'main';
+  /** Sizing of a file-backed PGlite (the demo keeps it small); PostgreSQL ignores it. */
+  pglite?: PgliteTuning;
   /** Where the PGlite thread reports that it died and was restarted. */
   log?: (level: 'warn' | 'error', message: string) => void;
 }
@@ -31,8 +33,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<S
   makePrivate(dataDir);
   const db =
     options.pgliteThread === 'main'
-      ? await new PgliteDatabase({ dataDir }).start()
-      : await new PgliteWorkerDatabase({ dataDir, log: options.log }).start();
+      ? await new PgliteDatabase({ dataDir, sharedBuffersMb: options.pglite?.sharedBuffersMb }).start()
+      : await new PgliteWorkerDatabase({ dataDir, tuning: options.pglite, log: options.log }).start();
   makePrivate(dataDir);
   return db;
 }

@@ -19,6 +19,19 @@ export interface PgliteDatabaseOptions {
   dataDir?: string;
   /** Start a fresh database from the cached empty cluster (pglite-template.ts) rather than initdb. */
   template?: boolean;
+  /** PostgreSQL's buffer pool in MB (default 128, initdb's choice); see `PgliteTuning`. */
+  sharedBuffersMb?: number;
+}
+
+/** How an embedded database is sized for a small process (the demo); unset values keep the defaults. */
+export interface PgliteTuning {
+  /**
+   * PostgreSQL's buffer pool (`shared_buffers`), in MB. It lives in the WebAssembly heap, which never
+   * shrinks: initdb's 128 MB is resident once touched, far more than a demo's few tens of MB of data.
+   */
+  sharedBuffersMb?: number;
+  /** The database thread's V8 young generation, in MB (its JavaScript only relays messages). */
+  youngGenerationMb?: number;
 }
 
 function wrap(
@@ -57,9 +70,13 @@ export class PgliteDatabase implements SqlDatabase {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const fresh = !dataDir || isFreshDataDir(dataDir);
     const template = fresh && this.options.template !== false ? await pgliteTemplate() : undefined;
+    const { sharedBuffersMb } = this.options;
     this.db = await PGlite.create(dataDir ?? 'memory://', {
       parsers: { [INT8_OID]: parseNumeric, [NUMERIC_OID]: parseNumeric },
       ...(template ? { loadDataDir: template } : {}),
+      ...(sharedBuffersMb
+        ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`] }
+        : {}),
     });
     this.executor = wrap(this.db, this.prepared);
     return this;

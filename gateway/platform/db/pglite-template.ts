@@ -35,14 +35,31 @@ export function isFreshDataDir(dataDir: string): boolean {
   return !existsSync(join(dataDir, 'PG_VERSION'));
 }
 
+/** Templates being read or made, by path: concurrent fresh databases share one read. */
 const pending = new Map<string, Promise<Blob | undefined>>();
+/**
+ * Templates read, by path, held weakly: a test file opening many in-memory databases reuses the 40 MB
+ * while it is alive, and a process that opened its one database (the gateway's thread) lets it go.
+ */
+const loaded = new Map<string, WeakRef<Blob>>();
+/** Paths where no template could be read nor made: initdb as before, without trying again. */
+const unavailable = new Set<string>();
 
 /** The empty cluster to load into a fresh database, made and cached on first use. */
 export function pgliteTemplate(path = pgliteTemplatePath()): Promise<Blob | undefined> {
+  const kept = loaded.get(path)?.deref();
+  if (kept) return Promise.resolve(kept);
+  if (unavailable.has(path)) return Promise.resolve(undefined);
   let template = pending.get(path);
   if (!template) {
-    // Without a template, databases are initialised by initdb as PGlite does by itself.
-    template = readOrMake(path).catch(() => undefined);
+    template = readOrMake(path)
+      .catch(() => undefined)
+      .then((blob) => {
+        pending.delete(path);
+        if (blob) loaded.set(path, new WeakRef(blob));
+        else unavailable.add(path);
+        return blob;
+      });
     pending.set(path, template);
   }
   return template;

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { encodeCopyText } from './copy-text.js';
+import type { PgliteTuning } from './pglite-database.js';
 import { deserializeError, type WorkerReply, type WorkerRequest } from './pglite-worker-protocol.js';
 import type { QueryOptions, QueryResult, SqlDatabase, SqlExecutor } from './sql-database.js';
 import { startTsWorker } from './ts-worker.js';
@@ -38,6 +39,7 @@ export class PgliteWorkerDatabase implements SqlDatabase {
   constructor(
     private readonly options: {
       dataDir?: string;
+      tuning?: PgliteTuning;
       log?: (level: 'warn' | 'error', message: string) => void;
     } = {},
   ) {}
@@ -54,7 +56,10 @@ export class PgliteWorkerDatabase implements SqlDatabase {
 
   private spawn(): Promise<void> {
     const worker = startTsWorker(new URL('./pglite-worker.ts', import.meta.url), {
-      workerData: { dataDir: this.options.dataDir },
+      workerData: { dataDir: this.options.dataDir, tuning: this.options.tuning },
+      ...(this.options.tuning?.youngGenerationMb
+        ? { resourceLimits: { maxYoungGenerationSizeMb: this.options.tuning.youngGenerationMb } }
+        : {}),
     });
     this.worker = worker;
     let lastError: Error | undefined;

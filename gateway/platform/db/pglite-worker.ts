@@ -1,11 +1,12 @@
 // The thread side of PgliteWorkerDatabase: one PgliteDatabase, driven by messages from the owner.
 import { parentPort, workerData } from 'node:worker_threads';
-import { PgliteDatabase } from './pglite-database.js';
+import { PgliteDatabase, type PgliteTuning } from './pglite-database.js';
 import type { SqlExecutor } from './sql-database.js';
 import { serializeError, type WorkerReply, type WorkerRequest } from './pglite-worker-protocol.js';
 
 const port = parentPort!;
-const db = new PgliteDatabase({ dataDir: (workerData as { dataDir?: string }).dataDir });
+const { dataDir, tuning } = workerData as { dataDir?: string; tuning?: PgliteTuning };
+const db = new PgliteDatabase({ dataDir, sharedBuffersMb: tuning?.sharedBuffersMb });
 const ROLLBACK = Symbol('rollback');
 
 /**
