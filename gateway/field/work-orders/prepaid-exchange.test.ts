@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterDecoder, type MeterKey } from '../../../token-engine/index.js';
+import { MeterDecoder } from '../../../token-engine/index.js';
 import type { Principal, SqlDatabase } from '../../platform/index.js';
 import {
   customerStatement,
@@ -9,7 +9,7 @@ import {
   meterAdvanceAccount,
   transferCredit,
 } from '../../prepaid/index.js';
-import { buildWorld, testPan, type World } from '../../prepaid/vending/test-fixtures/world.js';
+import { buildWorld, testMeterKey, testPan, type World } from '../../prepaid/vending/test-fixtures/world.js';
 import { ROLLUP_MIGRATIONS } from '../../metering/index.js';
 import { runMigrations } from '../../platform/index.js';
 import { fieldWorld, layOut, type FieldWorld } from '../testing/world.js';
@@ -22,18 +22,7 @@ const operator: Principal = { id: 'key:op', role: 'operator' };
 const later = (minutes: number) => (clock = new Date(clock.getTime() + minutes * 60_000));
 
 // The new meter N1, as its manufacturer delivers it: its own vending key and PAN.
-const newKey: MeterKey = {
-  dkga: '04',
-  ea: '11',
-  vendingKey: randomBytes(32).toString('hex'),
-  sgc: '123456',
-  ti: 1,
-  krn: 1,
-  kt: 2,
-  ken: 255,
-  baseDate: 2014,
-  pan: testPan(91),
-};
+const newKey = testMeterKey(testPan(91));
 const newMeterKeys = {
   pan: newKey.pan,
   sgc: newKey.sgc,

@@ -94,7 +94,7 @@ export function readTrusted(path: string): Buffer | undefined {
 
 function save(path: string, bytes: Uint8Array): void {
   try {
-    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Written aside and renamed: processes starting side by side never read a half-written file.
     const aside = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(aside, bytes, { mode: 0o600 });

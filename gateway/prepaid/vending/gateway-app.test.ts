@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopicScheme, type TokenCommand } from '../../../protocol/index.js';
-import { MeterDecoder, type MeterKey } from '../../../token-engine/index.js';
+import { MeterDecoder } from '../../../token-engine/index.js';
 import { createApiKey } from '../../platform/index.js';
 import { Gateway } from '../../gateway.js';
 import { startTestBroker } from '../../platform/bus/test-broker.js';
 import { createVendingFeature } from './feature.js';
-import { TEST_MASTER_KEY, testPan } from './test-fixtures/world.js';
+import { TEST_MASTER_KEY, testMeterKey, testPan } from './test-fixtures/world.js';
 
 // The whole gateway as the lead wires it (Gateway + features), with vending mounted: register a
 // customer and a connected meter over HTTP, vend over HTTP, the token reaches the meter over MQTT.
@@ -52,18 +51,7 @@ describe('vending mounted in the Gateway', () => {
       (await call('POST', '/api/customers', admin, { id: 'G1', name: 'Gateway customer', social: false }))
         .status,
     ).toBe(201);
-    const key: MeterKey = {
-      dkga: '04',
-      ea: '11',
-      vendingKey: randomBytes(32).toString('hex'),
-      sgc: '123456',
-      ti: 1,
-      krn: 1,
-      kt: 2,
-      ken: 255,
-      baseDate: 2014,
-      pan: testPan(4242),
-    };
+    const key = testMeterKey(testPan(4242));
     const meter = await call('POST', '/api/meters', admin, {
       id: 'GM1',
       customerId: 'G1',

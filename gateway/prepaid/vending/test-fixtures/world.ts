@@ -20,6 +20,22 @@ export function testPan(n: number): string {
   return body + luhnCheckDigit(body);
 }
 
+/** An EA11 (MISTY1, DKGA-04) meter's key data as the test fleets use it: its own random vending key. */
+export function testMeterKey(pan: string, vendingKey = randomBytes(32).toString('hex')): MeterKey {
+  return {
+    dkga: '04',
+    ea: '11',
+    vendingKey,
+    sgc: '123456',
+    ti: 1,
+    krn: 1,
+    kt: 2,
+    ken: 255,
+    baseDate: 2014,
+    pan,
+  };
+}
+
 export interface World {
   service: VendingService;
   meters: Array<{ id: string; customerId: string; key: MeterKey }>;
@@ -62,18 +78,7 @@ export async function buildWorld(
       programmeId: 'social',
     });
     const vendingKey = opts.vendingKeys?.[i] ?? randomBytes(32).toString('hex');
-    const key: MeterKey = {
-      dkga: '04',
-      ea: '11',
-      vendingKey,
-      sgc: '123456',
-      ti: 1,
-      krn: 1,
-      kt: 2,
-      ken: 255,
-      baseDate: 2014,
-      pan: testPan(i + 1),
-    };
+    const key = testMeterKey(testPan(i + 1), vendingKey);
     const id = `M${i + 1}`;
     await createMeter(db, vault, {
       id,
